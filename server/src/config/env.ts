@@ -1,0 +1,99 @@
+// The one typed environment. Every variable is declared here with what it expects; `loadEnv()`
+// parses them once at boot and stops start-up with one line naming a missing or malformed value.
+// Variables flagged `secret` are never printed, logged, put in job data or returned by GraphQL.
+
+type Parser<T> = (raw: string) => T;
+
+interface VariableSpec<T> {
+  description: string;
+  expects: string;
+  parse: Parser<T>;
+  default?: string;
+  secret?: boolean;
+  optional?: boolean;
+}
+
+const url = (protocols: string[]): Parser<string> => (raw) => {
+  const parsed = new URL(raw);
+  if (!protocols.includes(parsed.protocol)) throw new Error(`protocol ${parsed.protocol}`);
+  return raw;
+};
+const port: Parser<number> = (raw) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error('not a port');
+  return n;
+};
+const nonEmpty: Parser<string> = (raw) => {
+  if (raw.trim() === '') throw new Error('empty');
+  return raw;
+};
+const key32: Parser<Buffer> = (raw) => {
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32) throw new Error(`${key.length} bytes`);
+  return key;
+};
+const minLength = (n: number): Parser<string> => (raw) => {
+  if (raw.length < n) throw new Error('too short');
+  return raw;
+};
+
+function variable<T>(spec: VariableSpec<T>): VariableSpec<T> {
+  return spec;
+}
+
+export const envSpec = {
+  NODE_ENV: variable({ description: 'development | production | test', expects: 'one of development, production, test', default: 'development', parse: (raw) => {
+    if (!['development', 'production', 'test'].includes(raw)) throw new Error(raw);
+    return raw as 'development' | 'production' | 'test';
+  } }),
+  DATABASE_URL: variable({ description: 'PostgreSQL, the system of record', expects: 'a postgres:// URL', default: 'postgres://postgres@127.0.0.1:5432/wabahub', parse: url(['postgres:', 'postgresql:']), secret: true }),
+  REDIS_URL: variable({ description: 'Redis: queues, pub/sub, limiter buckets (rebuildable from Postgres)', expects: 'a redis:// URL', default: 'redis://127.0.0.1:6379', parse: url(['redis:', 'rediss:']), secret: true }),
+  PORT: variable({ description: 'HTTP port of the server role', expects: 'an integer port 0-65535', default: '4000', parse: port }),
+  META_GRAPH_URL: variable({ description: 'Graph API base URL (the simulator in dev and tests)', expects: 'an http(s) URL such as https://graph.facebook.com/v21.0', default: 'http://127.0.0.1:4010/v21.0', parse: url(['http:', 'https:']) }),
+  META_APP_ID: variable({ description: 'the Meta app id', expects: 'a non-empty app id', default: '1000000000000001', parse: nonEmpty }),
+  META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'demo-app-secret', parse: nonEmpty, secret: true }),
+  META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'demo-verify-token', parse: nonEmpty, secret: true }),
+  META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'demo-system-token', parse: nonEmpty, secret: true }),
+  SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
+  OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
+  DEMO: variable({ description: 'start the Meta simulator and a demo tenant with live traffic (pnpm start)', expects: 'true or false', default: 'false', parse: (raw) => {
+    if (raw !== 'true' && raw !== 'false') throw new Error(raw);
+    return raw === 'true';
+  } }),
+} as const;
+
+type Spec = typeof envSpec;
+export type Env = { [K in keyof Spec]: Spec[K] extends VariableSpec<infer T> ? T : never };
+
+export class EnvError extends Error {}
+
+/** Parses the environment once; throws an EnvError whose message is the one line to print. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const out: Record<string, unknown> = {};
+  // Development defaults match the simulator's demo app; production must name every secret.
+  const production = source.NODE_ENV === 'production';
+  for (const [name, spec] of Object.entries(envSpec) as [string, VariableSpec<unknown>][]) {
+    const raw = source[name] ?? (production && spec.secret ? undefined : spec.default);
+    if (raw === undefined) throw new EnvError(`${name} is missing: expected ${spec.expects} (${spec.description})`);
+    try {
+      out[name] = spec.parse(raw);
+    } catch {
+      // The value itself is not echoed: it may be a secret.
+      throw new EnvError(`${name} is malformed: expected ${spec.expects}`);
+    }
+  }
+  return out as Env;
+}
+
+/** For process entry points: parse or exit with one line. */
+export function loadEnv(): Env {
+  try {
+    return parseEnv();
+  } catch (error) {
+    if (error instanceof EnvError) {
+      process.stderr.write(`wabahub: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}

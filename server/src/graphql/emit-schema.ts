@@ -1,0 +1,27 @@
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildAppSchema } from './build-schema.js';
+import { createPubSub } from '@graphql-yoga/subscription';
+
+// Writes schema/schema.graphql from the code; with --check, fails when the committed file is stale.
+const target = fileURLToPath(new URL('../../../schema/schema.graphql', import.meta.url));
+const schema = await buildAppSchema(createPubSub() as never);
+const printed = `# Generated from server/src by \`pnpm schema:emit\`. Do not edit by hand.\n\n${printSchema(lexicographicSortSchema(schema))}\n`;
+
+if (process.argv.includes('--check')) {
+  let committed = '';
+  try {
+    committed = readFileSync(target, 'utf8');
+  } catch {
+    // missing counts as stale
+  }
+  if (committed !== printed) {
+    console.error('schema/schema.graphql is stale: run `pnpm schema:emit` and commit the result');
+    process.exit(1);
+  }
+  console.log('schema/schema.graphql is up to date');
+} else {
+  writeFileSync(target, printed);
+  console.log(`wrote ${target}`);
+}

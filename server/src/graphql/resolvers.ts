@@ -1,0 +1,18 @@
+import type { NonEmptyArray } from 'type-graphql';
+import { TenantResolver } from '../modules/tenants/tenants.resolver.js';
+import { AuthResolver } from '../modules/auth/auth.resolver.js';
+import { PhoneNumberResolver } from '../modules/phone-numbers/phone-numbers.resolver.js';
+import { InstanceResolver } from '../modules/instances/instances.resolver.js';
+import { RuleTemplateResolver } from '../modules/rule-templates/rule-templates.resolver.js';
+import { AutomationResolver } from '../modules/automation/automation.resolver.js';
+
+// Every resolver of the API, one per domain.
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const resolvers: NonEmptyArray<Function> = [
+  TenantResolver,
+  AuthResolver,
+  PhoneNumberResolver,
+  InstanceResolver,
+  RuleTemplateResolver,
+  AutomationResolver,
+];

@@ -1,0 +1,138 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import fastifyStatic from '@fastify/static';
+import { ApolloServer } from '@apollo/server';
+import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { WebSocketServer } from 'ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { GraphQLError } from 'graphql';
+import type { Redis } from 'ioredis';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Env } from '../config/env.js';
+import type { DatabaseHandle } from '../db/client.js';
+import type { Services } from '../services.js';
+import type { AppContext } from '../graphql/context.js';
+import { buildAppSchema } from '../graphql/build-schema.js';
+import { queryLimits } from '../graphql/limits.js';
+import { formatError } from '../graphql/format-error.js';
+import type { RedisPubSub } from '../graphql/pubsub.js';
+import { DomainError } from '../lib/errors.js';
+import { createMetrics } from './metrics.js';
+
+export const GRAPHQL_BODY_LIMIT = 256 * 1024;
+const DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export interface HttpDeps {
+  env: Env;
+  database: DatabaseHandle;
+  redis: Redis;
+  pubSub: RedisPubSub;
+  services: Services;
+  /** Routes added by other domains (webhooks, onboarding) before the server listens. */
+  routes?: ((app: FastifyInstance) => Promise<void> | void)[];
+}
+
+/** The one HTTP server: GraphQL over HTTP and websockets, health, metrics, the dashboard. */
+export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const { services } = deps;
+  const app = Fastify({ logger: false, bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true });
+  const metrics = createMetrics();
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  // Errors outside GraphQL execution (oversize or malformed bodies) still answer in GraphQL's shape.
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+    const status = error.statusCode ?? 500;
+    const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
+    if (status >= 500) console.error('[http] error', error);
+    const message = code === 'PAYLOAD_TOO_LARGE' ? `request body exceeds ${GRAPHQL_BODY_LIMIT} bytes` : status >= 500 ? 'internal error' : error.message;
+    void reply.status(status).send({ errors: [{ message, extensions: { code } }] });
+  });
+
+  const schema = await buildAppSchema(deps.pubSub.pubSub as never);
+  const authenticate = async (authorization: string | undefined): Promise<AppContext> => {
+    try {
+      return { viewer: await services.auth.authenticate(authorization), services };
+    } catch (error) {
+      // Rejected before validation, so unauthenticated callers never see field suggestions.
+      if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
+      throw error;
+    }
+  };
+
+  const apollo = new ApolloServer<AppContext>({
+    schema,
+    formatError,
+    validationRules: queryLimits,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      {
+        async requestDidStart() {
+          return {
+            async willSendResponse({ operation, errors }) {
+              metrics.graphqlOperations.inc({ operation: operation?.operation ?? 'unknown', outcome: errors?.length ? 'error' : 'ok' });
+            },
+          };
+        },
+      },
+    ],
+  });
+  await apollo.start();
+  await app.register(fastifyApollo(apollo), { context: async (request) => authenticate(request.headers.authorization) });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const [postgres, redis] = await Promise.all([
+      deps.database.sql`select 1`.then(() => 'ok', (e: Error) => `down: ${e.message}`),
+      withTimeout(deps.redis.ping(), 1000).then(() => 'ok', (e: Error) => `down: ${e.message}`),
+    ]);
+    const ready = postgres === 'ok' && redis === 'ok';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', postgres, redis });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  for (const register of deps.routes ?? []) await register(app);
+
+  if (existsSync(DASHBOARD_DIR)) {
+    await app.register(fastifyStatic, { root: DASHBOARD_DIR, wildcard: false });
+    // The dashboard is a single-page app: unknown GET paths get its index.
+    app.setNotFoundHandler((request, reply) => {
+      if (request.method === 'GET' && (request.headers.accept ?? '').includes('text/html')) return reply.sendFile('index.html');
+      return reply.status(404).send({ error: 'not found' });
+    });
+  }
+
+  // graphql-ws shares the HTTP server on /graphql; the key comes in connectionParams.authorization.
+  const wsServer = new WebSocketServer({ noServer: true });
+  app.server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://x').pathname !== '/graphql') return socket.destroy();
+    wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
+  });
+  const wsCleanup = useServer<{ authorization?: string }, { context?: AppContext }>({
+    schema,
+    validate: undefined,
+    onConnect: async (ctx) => {
+      try {
+        ctx.extra.context = await authenticate(ctx.connectionParams?.authorization);
+        return true;
+      } catch {
+        return false; // closes with 4403 Forbidden
+      }
+    },
+    context: (ctx) => ctx.extra.context!,
+  }, wsServer);
+  app.addHook('onClose', async () => {
+    await wsCleanup.dispose();
+    wsServer.close();
+  });
+
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}

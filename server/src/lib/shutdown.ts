@@ -1,0 +1,14 @@
+/** Closes cleanly on SIGINT/SIGTERM; a second signal exits at once. */
+export function onShutdown(close: () => Promise<void>): void {
+  let closing = false;
+  const handler = (signal: string) => {
+    if (closing) process.exit(1);
+    closing = true;
+    close().then(() => process.exit(0), (error) => {
+      console.error(`shutdown after ${signal} failed`, error);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}

@@ -1,0 +1,43 @@
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import type { AutomationRuleRow } from './automation.table.js';
+
+@ObjectType({ description: "One of an instance's automation rules: when the trigger matches an inbound message, the action runs." })
+export class AutomationRule {
+  @Field(() => ID, { description: 'The rule id.' })
+  id!: string;
+
+  @Field(() => ID, { description: 'The owning tenant.' })
+  tenantId!: string;
+
+  @Field(() => ID, { description: 'The instance the rule belongs to.' })
+  instanceId!: string;
+
+  @Field(() => String, { description: 'Name of the rule.' })
+  name!: string;
+
+  @Field(() => Int, { description: 'Evaluation order, lowest first; the first matching rule wins.' })
+  position!: number;
+
+  @Field(() => Boolean, { description: 'Whether the rule runs.' })
+  enabled!: boolean;
+
+  @Field(() => GraphQLJSON, { description: 'When it runs: { type: keyword | any_message | first_message | outside_business_hours | button_reply, ... }.' })
+  trigger!: unknown;
+
+  @Field(() => GraphQLJSON, { description: 'What it does: { type: reply_text | reply_buttons | reply_template | handoff, ... }.' })
+  action!: unknown;
+
+  @Field(() => ID, { nullable: true, description: 'The rule template it came from, if any.' })
+  ruleTemplateId!: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'The version of that template.' })
+  ruleTemplateVersion!: number | null;
+
+  @Field(() => Date, { description: 'When the rule was created.' })
+  createdAt!: Date;
+
+  static from(row: AutomationRuleRow): AutomationRule {
+    return Object.assign(new AutomationRule(), row);
+  }
+}

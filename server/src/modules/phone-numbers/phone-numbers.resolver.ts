@@ -1,0 +1,25 @@
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { AppContext } from '../../graphql/context.js';
+import { PageArgs, toConnection } from '../../graphql/connection.js';
+import { Instance } from '../instances/instances.types.js';
+import { AddPhoneNumberInput, PhoneNumberFilter } from './phone-numbers.inputs.js';
+import { PhoneNumber, PhoneNumberConnection } from './phone-numbers.types.js';
+
+@Resolver(() => PhoneNumber)
+export class PhoneNumberResolver {
+  @Query(() => PhoneNumberConnection, { description: 'Phone numbers, newest first.' })
+  async phoneNumbers(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => PhoneNumberFilter, { nullable: true }) filter: PhoneNumberFilter | null, @Ctx() { viewer, services }: AppContext) {
+    return toConnection(await services.phoneNumbers.list(viewer, filter ?? {}, page), PhoneNumber.from);
+  }
+
+  @Mutation(() => PhoneNumber, { description: 'Add a phone number to a tenant.' })
+  async addPhoneNumber(@Arg('input', () => AddPhoneNumberInput) input: AddPhoneNumberInput, @Ctx() { viewer, services }: AppContext) {
+    return PhoneNumber.from(await services.phoneNumbers.add(viewer, input));
+  }
+
+  @FieldResolver(() => Instance, { nullable: true, description: 'The instance running on this number, if any.' })
+  async instance(@Root() number: PhoneNumber, @Ctx() { services }: AppContext) {
+    const row = await services.instances.findByPhoneNumber(number.id);
+    return row ? Instance.from(row) : null;
+  }
+}

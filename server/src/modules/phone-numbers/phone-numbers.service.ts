@@ -1,0 +1,86 @@
+import { and, eq, type SQL } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { paginate, type PageRequest } from '../../lib/pagination.js';
+import { assertMetaId, normalizeE164 } from '../../lib/phone.js';
+import { decryptSecret, encryptSecret } from '../../lib/secrets.js';
+import { isUuid } from '../../lib/sql.js';
+import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import type { TenantService } from '../tenants/tenants.service.js';
+import { PHONE_NUMBER_STATUSES, THROUGHPUT_TIERS, phoneNumbers, type PhoneNumberRow, type ThroughputTier } from './phone-numbers.table.js';
+
+export interface AddPhoneNumber {
+  tenantId: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  wabaId: string;
+  throughputTier?: number | null;
+  verifiedName?: string | null;
+  accessToken?: string | null;
+}
+
+export class PhoneNumberService {
+  constructor(
+    private readonly db: Database,
+    private readonly secretsKey: Buffer,
+    private readonly tenants: TenantService,
+  ) {}
+
+  async list(viewer: Viewer, filter: { tenantId?: string | null; wabaId?: string | null; status?: string | null }, page: PageRequest) {
+    return paginate(this.db, phoneNumbers, this.scoped(viewer, filter), page);
+  }
+
+  async findOrFail(viewer: Viewer, id: string): Promise<PhoneNumberRow> {
+    const scope = tenantScope(viewer);
+    if (!isUuid(id)) throw new NotFoundError('PhoneNumber', id);
+    const [row] = await this.db.select().from(phoneNumbers).where(and(eq(phoneNumbers.id, id), scope ? eq(phoneNumbers.tenantId, scope) : undefined));
+    if (!row) throw new NotFoundError('PhoneNumber', id);
+    return row;
+  }
+
+  /** Routing lookup for webhooks and sends: by Meta's Phone Number ID, across all tenants. */
+  async findByMetaId(phoneNumberId: string): Promise<PhoneNumberRow | undefined> {
+    const [row] = await this.db.select().from(phoneNumbers).where(eq(phoneNumbers.phoneNumberId, phoneNumberId));
+    return row;
+  }
+
+  async add(viewer: Viewer, input: AddPhoneNumber): Promise<PhoneNumberRow> {
+    const tenant = await this.tenants.findOrFail(viewer, input.tenantId);
+    const tier = input.throughputTier ?? 80;
+    if (!THROUGHPUT_TIERS.includes(tier as ThroughputTier)) throw new ValidationError(`throughputTier: must be one of ${THROUGHPUT_TIERS.join(', ')}`, 'throughputTier');
+    const values = {
+      tenantId: tenant.id,
+      phoneNumberId: assertMetaId(input.phoneNumberId, 'phoneNumberId'),
+      displayPhoneNumber: normalizeE164(input.displayPhoneNumber),
+      wabaId: assertMetaId(input.wabaId, 'wabaId'),
+      throughputTier: tier as ThroughputTier,
+      verifiedName: input.verifiedName?.trim() || null,
+      accessToken: input.accessToken ? encryptSecret(input.accessToken, this.secretsKey) : null,
+    };
+    try {
+      const [row] = await this.db.insert(phoneNumbers).values(values).returning();
+      return row;
+    } catch (error) {
+      // The id is unique across every tenant: say it is taken without saying by whom.
+      if (isUniqueViolation(error)) throw new ConflictError(`phoneNumberId ${values.phoneNumberId} is already registered in wabahub`, { field: 'phoneNumberId' });
+      throw error;
+    }
+  }
+
+  /** The token to call Meta with for this number: its own business token, else the app's. */
+  tokenFor(row: PhoneNumberRow, systemToken: string): string {
+    return row.accessToken ? decryptSecret(row.accessToken, this.secretsKey) : systemToken;
+  }
+
+  private scoped(viewer: Viewer, filter: { tenantId?: string | null; wabaId?: string | null; status?: string | null }): SQL | undefined {
+    const scope = tenantScope(viewer);
+    if (filter.status && !PHONE_NUMBER_STATUSES.includes(filter.status as never)) throw new ValidationError(`status: must be one of ${PHONE_NUMBER_STATUSES.join(', ')}`, 'status');
+    if (filter.tenantId && !isUuid(filter.tenantId)) throw new NotFoundError('Tenant', filter.tenantId);
+    return and(
+      scope ? eq(phoneNumbers.tenantId, scope) : undefined,
+      filter.tenantId ? eq(phoneNumbers.tenantId, filter.tenantId) : undefined,
+      filter.wabaId ? eq(phoneNumbers.wabaId, filter.wabaId) : undefined,
+      filter.status ? eq(phoneNumbers.status, filter.status as PhoneNumberRow['status']) : undefined,
+    );
+  }
+}

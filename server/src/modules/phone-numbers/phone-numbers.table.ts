@@ -1,0 +1,31 @@
+import { pgTable, text, integer, index, uniqueIndex, jsonb } from 'drizzle-orm/pg-core';
+import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
+import { tenants } from '../tenants/tenants.table.js';
+import type { EncryptedSecret } from '../../lib/secrets.js';
+
+export const THROUGHPUT_TIERS = [20, 80, 1000] as const;
+export type ThroughputTier = (typeof THROUGHPUT_TIERS)[number];
+export const PHONE_NUMBER_STATUSES = ['pending', 'registered', 'connected', 'paused', 'disconnected'] as const;
+export type PhoneNumberStatus = (typeof PHONE_NUMBER_STATUSES)[number];
+
+export const phoneNumbers = pgTable('phone_numbers', {
+  id: id(),
+  tenantId: tenantRef().references(() => tenants.id, { onDelete: 'cascade' }),
+  // Meta's Phone Number ID: webhooks route by it, so it is unique across the whole system.
+  phoneNumberId: text('phone_number_id').notNull(),
+  displayPhoneNumber: text('display_phone_number').notNull(),
+  wabaId: text('waba_id').notNull(),
+  verifiedName: text('verified_name'),
+  qualityRating: text('quality_rating').notNull().default('UNKNOWN'),
+  throughputTier: integer('throughput_tier').$type<ThroughputTier>().notNull().default(80),
+  status: text('status').$type<PhoneNumberStatus>().notNull().default('pending'),
+  // The number's own business token (Embedded Signup), encrypted; else the app's system token is used.
+  accessToken: jsonb('access_token').$type<EncryptedSecret>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+}, (t) => [
+  uniqueIndex('phone_numbers_phone_number_id_idx').on(t.phoneNumberId),
+  index('phone_numbers_tenant_idx').on(t.tenantId, t.createdAt, t.id),
+]);
+
+export type PhoneNumberRow = typeof phoneNumbers.$inferSelect;

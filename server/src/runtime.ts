@@ -1,0 +1,85 @@
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { Worker } from 'bullmq';
+import type { Env } from './config/env.js';
+import { connectDatabase, type DatabaseHandle } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createRedisPubSub, type RedisPubSub } from './graphql/pubsub.js';
+import { createHttpApp } from './http/app.js';
+import { createRedis, queuePrefix } from './queue/connection.js';
+import { queueRegistry, type JobDeps } from './jobs.js';
+import { createServices, type Services } from './services.js';
+
+// The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
+// start.ts) and tests call these; nothing here reads process.env.
+
+export interface Core {
+  env: Env;
+  database: DatabaseHandle;
+  redis: Redis;
+  pubSub: RedisPubSub;
+  services: Services;
+  close(): Promise<void>;
+}
+
+export async function createCore(env: Env, options: { migrate?: boolean } = {}): Promise<Core> {
+  const database = connectDatabase(env.DATABASE_URL);
+  if (options.migrate) await runMigrations(database.db);
+  const redis = createRedis(env.REDIS_URL);
+  const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix());
+  const services = createServices({ db: database.db, env });
+  return {
+    env, database, redis, pubSub, services,
+    close: async () => {
+      await pubSub.close();
+      redis.disconnect();
+      await database.close();
+    },
+  };
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  core: Core;
+  close(): Promise<void>;
+}
+
+export async function startServer(env: Env, options: { migrate?: boolean; host?: string } = {}): Promise<RunningServer> {
+  const core = await createCore(env, options);
+  const app = await createHttpApp({ ...core });
+  const address = await app.listen({ port: env.PORT, host: options.host ?? '0.0.0.0' });
+  const port = (app.server.address() as { port: number }).port;
+  return {
+    app, core,
+    url: address.includes('0.0.0.0') ? `http://127.0.0.1:${port}` : address,
+    close: async () => {
+      await app.close();
+      await core.close();
+    },
+  };
+}
+
+export interface RunningWorker {
+  core: Core;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+export async function startWorker(env: Env, options: { migrate?: boolean } = {}): Promise<RunningWorker> {
+  const core = await createCore(env, options);
+  const deps: JobDeps = { ...core };
+  const connection = createRedis(env.REDIS_URL);
+  const workers = queueRegistry.map((definition) => new Worker(definition.name, definition.processor(deps), {
+    connection, prefix: queuePrefix(), concurrency: definition.concurrency,
+  }));
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return {
+    core, workers,
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
+      await core.close();
+    },
+  };
+}

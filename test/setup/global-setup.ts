@@ -1,0 +1,21 @@
+import postgres from 'postgres';
+import { TEST_DATABASE_URL } from './test-env.js';
+import { connectDatabase } from '../../server/src/db/client.js';
+import { runMigrations } from '../../server/src/db/migrate.js';
+
+// Tests run against a real Postgres database of their own (wabahub_test by default), created and
+// migrated once per run with the same migrations production applies. Each test makes its own
+// tenants through factories: nothing is truncated.
+export default async function globalSetup(): Promise<void> {
+  const url = new URL(TEST_DATABASE_URL);
+  const dbName = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
+  const exists = await admin`select 1 from pg_database where datname = ${dbName}`;
+  if (exists.length === 0) await admin.unsafe(`create database "${dbName}"`);
+  await admin.end();
+
+  const database = connectDatabase(TEST_DATABASE_URL, { max: 1 });
+  await runMigrations(database.db);
+  await database.close();
+}
