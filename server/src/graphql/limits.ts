@@ -3,7 +3,7 @@ import { GraphQLError, Kind, getNamedType, isListType, getNullableType, type AST
 // Query hardening, as validation rules so a rejected query never executes:
 // depth (nested selections), aliases (one cheap field asked 100 times), and cost (lists multiply
 // their children by `first`, so a small query cannot ask for millions of rows).
-export const LIMITS = { maxDepth: 10, maxAliases: 30, maxCost: 20_000, defaultListSize: 20 } as const;
+export const LIMITS = { maxDepth: 10, maxAliases: 30, maxCost: 20_000, defaultListSize: 20, variableListSize: 100 } as const;
 
 function limitError(code: string, message: string): GraphQLError {
   // Apollo reports every validation error as GRAPHQL_VALIDATION_FAILED; `limit` carries ours through
@@ -68,8 +68,11 @@ export const costLimit: ValidationRule = (context): ASTVisitor => {
         const named = field ? getNamedType(field.type) : undefined;
         const child = named && 'getFields' in named ? (named as GraphQLObjectType) : undefined;
         const firstArg = selection.arguments?.find((a) => a.name.value === 'first');
-        const isList = field && (isListType(getNullableType(field.type)) || named?.name.endsWith('Connection'));
-        const size = firstArg?.value.kind === Kind.INT ? Number(firstArg.value.value) : LIMITS.defaultListSize;
+        // A connection counts `first` items (its `edges` list is the same items, not another factor);
+        // `first` given as a variable is unknown here, so it counts as the largest page.
+        const isConnection = Boolean(named?.name.endsWith('Connection'));
+        const isList = isConnection || (field && isListType(getNullableType(field.type)) && !parent?.name.endsWith('Connection'));
+        const size = !firstArg ? LIMITS.defaultListSize : firstArg.value.kind === Kind.INT ? Number(firstArg.value.value) : LIMITS.variableListSize;
         const sub = selection.selectionSet ? costOf(selection.selectionSet, child, seen) : 0;
         total += 1 + (isList ? size * sub : sub);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {

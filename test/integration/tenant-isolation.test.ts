@@ -1,0 +1,146 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType,
+  type GraphQLObjectType, type GraphQLSchema, type GraphQLOutputType, isObjectType,
+} from 'graphql';
+import { buildAppSchema } from '../../server/src/graphql/build-schema.js';
+import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { startTestServer } from '../setup/server.js';
+import { gql } from '../setup/graphql-client.js';
+import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
+
+// Tenant A's key runs EVERY query and mutation of the schema, aimed at tenant B's objects. The
+// operation list comes from the schema itself, so a new operation is covered without editing
+// this test; an argument the test cannot fill fails it loudly instead of being skipped.
+
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let schema: GraphQLSchema;
+let a: Awaited<ReturnType<typeof makeTenant>>;
+let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any };
+let template: Awaited<ReturnType<typeof makeRuleTemplate>>;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  schema = await buildAppSchema(server.core.pubSub.pubSub as never);
+  a = await makeTenant(server.core.services, 'Tenant A');
+  await makeInstance(server.core.services, a.tenant.id);
+  const tenantB = await makeTenant(server.core.services, 'Tenant B secret name');
+  const { instance, phoneNumber } = await makeInstance(server.core.services, tenantB.tenant.id);
+  b = { ...tenantB, instance, phoneNumber };
+  template = await makeRuleTemplate(server.core.services);
+  await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
+});
+afterAll(async () => server?.close());
+
+/** B's object id for an argument, by its name and the type the operation returns. */
+function bIdFor(argName: string, returnType: string): string {
+  const byType: Record<string, string> = {
+    Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
+    AutomationRule: b.instance.id, RuleTemplate: template.id,
+  };
+  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId };
+  const id = argName === 'id' ? byType[returnType] : byName[argName];
+  if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
+  return id;
+}
+
+/** A plausible value for every argument, B's ids wherever an id goes. */
+function valueFor(name: string, type: GraphQLInputType, returnType: string): unknown {
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) return [valueFor(name, inner.ofType, returnType)];
+  if (isInputObjectType(inner)) {
+    return Object.fromEntries(Object.values(inner.getFields()).map((f) => [f.name, valueFor(f.name, f.type, returnType)]));
+  }
+  if (isEnumType(inner)) return inner.getValues()[0].value;
+  if (isScalarType(inner)) {
+    if (inner.name === 'ID' || name.endsWith('Id') || name === 'id') return bIdFor(name, returnType);
+    if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'day' ? 1 : 1;
+    if (inner.name === 'Boolean') return true;
+    if (inner.name === 'JSON') return name === 'variables' ? { business_name: 'pwned' } : [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'handoff' } }];
+    if (name === 'displayPhoneNumber') return uniqueE164();
+    if (name === 'timezone') return 'UTC';
+    if (name === 'open') return '09:00';
+    if (name === 'close') return '18:00';
+    if (name === 'status') return 'paused';
+    if (name === 'wabaId') return uniqueMetaId();
+    if (name === 'after') return null;
+    return `pwned-${name}`;
+  }
+  throw new Error(`no value for ${name}`);
+}
+
+/** A selection of every scalar field (and ids of nested objects), two levels deep. */
+function selectionOf(type: GraphQLOutputType, depth = 0): string {
+  const named = getNamedType(type);
+  if (!isObjectType(named)) return '';
+  const fields = Object.values((named as GraphQLObjectType).getFields()).filter((f) => f.args.every((arg) => !isNonNullType(arg.type)));
+  const parts = fields.map((f) => {
+    const inner = getNamedType(f.type);
+    if (isObjectType(inner)) return depth < 2 ? `${f.name} ${selectionOf(f.type, depth + 1)}` : '';
+    return f.name;
+  }).filter(Boolean);
+  return `{ ${parts.join(' ')} }`;
+}
+
+function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
+  const returnType = getNamedType(field.type).name;
+  const variables: Record<string, unknown> = {};
+  const args = field.args.map((arg: GraphQLArgument) => {
+    variables[arg.name] = valueFor(arg.name, arg.type, returnType);
+    return { decl: `$${arg.name}: ${arg.type.toString()}`, use: `${arg.name}: $${arg.name}` };
+  });
+  // Filters carrying B's tenant id probe list queries; other fields get the viewer's own data.
+  const decl = args.length ? `(${args.map((x) => x.decl).join(', ')})` : '';
+  const use = args.length ? `(${args.map((x) => x.use).join(', ')})` : '';
+  return { query: `${kind} Probe${decl} { ${field.name}${use} ${selectionOf(field.type)} }`, variables };
+}
+
+async function snapshotOfB() {
+  const sql = server.core.database.sql;
+  return {
+    tenant: await sql`select * from tenants where id = ${b.tenant.id}`,
+    numbers: await sql`select * from phone_numbers where tenant_id = ${b.tenant.id} order by id`,
+    instances: await sql`select * from instances where tenant_id = ${b.tenant.id} order by id`,
+    keys: await sql`select * from api_keys where tenant_id = ${b.tenant.id} order by id`,
+    rules: await sql`select * from automation_rules where tenant_id = ${b.tenant.id} order by id`,
+  };
+}
+
+describe('tenant isolation', () => {
+  it("runs every query and mutation with tenant A's key against tenant B's objects: nothing of B is read or changed", async () => {
+    const before = await snapshotOfB();
+    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name'];
+    const operations = [
+      ...Object.values(schema.getQueryType()!.getFields()).map((f) => ({ kind: 'query' as const, field: f })),
+      ...Object.values(schema.getMutationType()!.getFields()).map((f) => ({ kind: 'mutation' as const, field: f })),
+    ];
+    expect(operations.length).toBeGreaterThan(10);
+    const report: string[] = [];
+    for (const { kind, field } of operations) {
+      const { query, variables } = operationFor(kind, field);
+      const response = await gql(server.url, a.key, query, variables);
+      const body = JSON.stringify(response.data ?? null);
+      for (const secret of secrets) {
+        if (body.includes(secret)) report.push(`${kind} ${field.name} returned B's ${secret}`);
+      }
+      // Denials look like absence (NOT_FOUND) or a plain FORBIDDEN for operator-only operations.
+      for (const error of response.errors ?? []) {
+        if (!['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_FAILED'].includes(String(error.extensions?.code))) report.push(`${kind} ${field.name}: unexpected ${error.extensions?.code} ${error.message}`);
+        for (const secret of secrets.slice(4)) if (error.message.includes(secret)) report.push(`${kind} ${field.name} error mentions ${secret}`);
+      }
+    }
+    expect(report).toEqual([]);
+    expect(await snapshotOfB()).toEqual(before);
+    // B's key still works: nothing A did revoked it.
+    expect((await gql(server.url, b.key, `{ viewer { kind } }`)).data).toEqual({ viewer: { kind: 'tenant' } });
+  });
+
+  it("lists only the viewer's own rows", async () => {
+    const response = await gql(server.url, a.key, `{ tenants { edges { node { id } } } instances { edges { node { tenantId } } } phoneNumbers { edges { node { tenantId } } } }`);
+    const data = response.data as any;
+    expect(data.tenants.edges.map((e: any) => e.node.id)).toEqual([a.tenant.id]);
+    expect(data.instances.edges.every((e: any) => e.node.tenantId === a.tenant.id)).toBe(true);
+    expect(data.phoneNumbers.edges.every((e: any) => e.node.tenantId === a.tenant.id)).toBe(true);
+    expect(data.phoneNumbers.edges.length).toBe(1);
+  });
+});
