@@ -1,0 +1,480 @@
+import { EventEmitter } from 'node:events';
+import { randomCustomer, inboundMessage, type InboundContent } from './customers';
+import { GraphError, graphErrors, transientFor } from './errors';
+import { inboundChange, partnerAddedChange, statusChange, templateStatusChange } from './payloads';
+import { addNumber, addTemplate, addWaba, createState, templatesOf, type NewNumber, type NewWaba, type SimState } from './state';
+import type {
+  CodeRecord,
+  DeliveryRecord,
+  FaultRecord,
+  FaultSpec,
+  InboundKind,
+  MessageStatus,
+  OutboundMessageRecord,
+  PhoneNumberRecord,
+  Scenario,
+  SimStats,
+  TemplateRecord,
+  TemplateStatus,
+  TokenRecord,
+  WabaRecord,
+} from './types';
+import { chance, newWamid, now, randomDigits, randomHex } from './util';
+import { WebhookDispatcher } from './webhooks';
+import { WorkTracker } from './work';
+
+const MAX_KEPT_REQUESTS = 200_000;
+const MAX_KEPT_MESSAGES = 200_000;
+const CODE_TTL_MS = 10 * 60 * 1000;
+const CONVERSATION_MS = 24 * 60 * 60 * 1000;
+
+export interface CoreConfig {
+  appId: string;
+  appSecret: string;
+  systemToken: string;
+  verifyToken: string;
+  webhookUrl: string | null;
+  scenario: Scenario;
+  seedDemo: boolean;
+  quiet: boolean;
+}
+
+export interface InboundInput extends Partial<InboundContent> {
+  phoneNumberId: string;
+  /** Customer's number (E.164 digits); a random simulated customer when absent. */
+  from?: string;
+  /** Customer's WhatsApp profile name. */
+  name?: string;
+  kind?: InboundKind;
+}
+
+export interface InboundResult {
+  messageId: string;
+  from: string;
+  name: string;
+  delivery: DeliveryRecord;
+}
+
+export interface NewToken {
+  kind?: 'system' | 'business';
+  /** WABAs the token may act on. */
+  wabaIds?: string[];
+  /** Expires this many ms from now; absent: never. */
+  expiresInMs?: number;
+  /** Choose the token string (default: a random EAA... string). */
+  token?: string;
+}
+
+/**
+ * The simulator's behaviour, independent of HTTP: the Graph and control routes, and the in-process
+ * helpers of `Simulator`, all call into this.
+ */
+export class SimulatorCore {
+  state: SimState;
+  readonly work = new WorkTracker();
+  readonly dispatcher: WebhookDispatcher;
+  readonly events = new EventEmitter();
+  private conversations = new Map<string, { id: string; expiresAt: number }>();
+
+  constructor(readonly config: CoreConfig) {
+    this.state = this.freshState();
+    this.dispatcher = new WebhookDispatcher(() => this.state, this.work);
+    this.dispatcher.events.on('delivery', (d: DeliveryRecord) => this.events.emit('delivery', d));
+    this.events.setMaxListeners(0);
+  }
+
+  private freshState(): SimState {
+    const c = this.config;
+    return createState(
+      {
+        appId: c.appId,
+        appSecret: c.appSecret,
+        verifyToken: c.verifyToken,
+        webhookUrl: c.webhookUrl,
+        fields: ['messages', 'message_template_status_update', 'account_update', 'phone_number_quality_update'],
+      },
+      structuredClone(c.scenario),
+      c.systemToken,
+      c.seedDemo,
+    );
+  }
+
+  /** Back to the start options: cancels scheduled callbacks and forgets every log. */
+  reset(): void {
+    this.work.cancelTimers();
+    this.conversations.clear();
+    this.state = this.freshState();
+  }
+
+  log(message: string): void {
+    if (!this.config.quiet) console.log(`[meta-simulator] ${message}`);
+  }
+
+  // ---- accounts -------------------------------------------------------------------------------
+
+  createWaba(input: NewWaba = {}): WabaRecord {
+    return addWaba(this.state, { ...input, grantTo: input.grantTo ?? [this.config.systemToken] });
+  }
+
+  createNumber(input: NewNumber): PhoneNumberRecord {
+    return addNumber(this.state, input);
+  }
+
+  createToken(input: NewToken = {}): TokenRecord {
+    const token = input.token ?? `EAA${randomHex(24)}`;
+    const record: TokenRecord = {
+      token,
+      kind: input.kind ?? 'business',
+      wabaIds: [...(input.wabaIds ?? [])],
+      userId: randomDigits(15),
+      createdAt: Date.now(),
+      expiresAt: input.expiresInMs === undefined ? null : Date.now() + input.expiresInMs,
+    };
+    this.state.tokens.set(token, record);
+    return record;
+  }
+
+  expireToken(token: string): TokenRecord {
+    const record = this.state.tokens.get(token);
+    if (!record) throw new Error('unknown token');
+    record.expiresAt = Date.now() - 1;
+    return record;
+  }
+
+  /** A one-time authorization code, as Embedded Signup hands to the page; exchanging it yields a business token for that WABA. */
+  createCode(input: { wabaId: string; phoneNumberId?: string | null }): CodeRecord {
+    if (!this.state.wabas.has(input.wabaId)) throw new Error(`unknown WABA ${input.wabaId}`);
+    const record: CodeRecord = {
+      code: `AQ${randomHex(32)}`,
+      wabaId: input.wabaId,
+      phoneNumberId: input.phoneNumberId ?? null,
+      expiresAt: Date.now() + CODE_TTL_MS,
+      used: false,
+    };
+    this.state.codes.set(record.code, record);
+    return record;
+  }
+
+  configureApp(input: { webhookUrl?: string | null; appSecret?: string; verifyToken?: string; fields?: string[] }): SimState['app'] {
+    const app = this.state.app;
+    if (input.webhookUrl !== undefined) app.webhookUrl = input.webhookUrl;
+    if (input.appSecret !== undefined) app.appSecret = input.appSecret;
+    if (input.verifyToken !== undefined) app.verifyToken = input.verifyToken;
+    if (input.fields !== undefined) app.fields = [...input.fields];
+    return app;
+  }
+
+  setScenario(patch: DeepPartial<Scenario>): Scenario {
+    const s = this.state.scenario;
+    const { statusDelaysMs, webhook, ...rest } = patch;
+    Object.assign(s, rest);
+    if (statusDelaysMs) Object.assign(s.statusDelaysMs, statusDelaysMs);
+    if (webhook) Object.assign(s.webhook, webhook);
+    return s;
+  }
+
+  // ---- auth -----------------------------------------------------------------------------------
+
+  isAppToken(token: string | null): boolean {
+    return token === `${this.state.app.appId}|${this.state.app.appSecret}`;
+  }
+
+  /** The caller's token, or Meta's 190 (missing, unknown or expired). */
+  authenticate(token: string | null): TokenRecord {
+    if (!token) throw graphErrors.missingToken();
+    const record = this.state.tokens.get(token);
+    if (!record) throw graphErrors.invalidToken();
+    if (record.expiresAt !== null && record.expiresAt <= Date.now()) throw graphErrors.expiredToken(record.expiresAt);
+    return record;
+  }
+
+  requireAccess(token: TokenRecord, wabaId: string, what: string): void {
+    if (!token.wabaIds.includes(wabaId)) {
+      throw graphErrors.permission(`The access token has no access to ${what} (WhatsApp Business Account ${wabaId}).`);
+    }
+  }
+
+  // ---- faults ---------------------------------------------------------------------------------
+
+  addFault(target: string, spec: FaultSpec): FaultRecord {
+    if (!['http_5xx', 'slow', 'drop', 'token_expired', 'error'].includes(spec.kind)) throw new Error(`unknown fault kind ${spec.kind}`);
+    if (spec.next === undefined && spec.ratio === undefined) throw new Error('a fault needs next (count) or ratio');
+    this.state.seq.fault += 1;
+    const fault: FaultRecord = { ...spec, id: this.state.seq.fault, target, hits: 0 };
+    this.state.faults.push(fault);
+    return fault;
+  }
+
+  clearFaults(target?: string): void {
+    this.state.faults = target === undefined ? [] : this.state.faults.filter((f) => f.target !== target);
+  }
+
+  /** The fault that strikes this request, if any: "next N" faults count down, ratio faults roll a die. */
+  takeFault(target: string | null): FaultRecord | undefined {
+    for (const fault of this.state.faults) {
+      if (fault.target !== '*' && fault.target !== target) continue;
+      if (fault.next !== undefined) {
+        if (fault.next <= 0) continue;
+        fault.next -= 1;
+        fault.hits += 1;
+        if (fault.next === 0) this.state.faults = this.state.faults.filter((f) => f !== fault);
+        return fault;
+      }
+      if (chance(fault.ratio ?? 0)) {
+        fault.hits += 1;
+        return fault;
+      }
+    }
+    return undefined;
+  }
+
+  faultError(fault: FaultRecord): GraphError {
+    if (fault.kind === 'http_5xx') return transientFor(fault.code);
+    if (fault.kind === 'token_expired') return graphErrors.expiredToken(Date.now() - 1000);
+    return new GraphError(fault.status ?? 400, fault.code ?? 100, fault.message ?? `(#${fault.code ?? 100}) Simulated error`, 'Injected by the simulator', fault.subcode);
+  }
+
+  // ---- sending --------------------------------------------------------------------------------
+
+  counters(numberId: string) {
+    let c = this.state.counters.get(numberId);
+    if (!c) {
+      c = { accepted: 0, busiestWindow: 0, inbound: 0, rejected: {} };
+      this.state.counters.set(numberId, c);
+    }
+    return c;
+  }
+
+  countRejection(numberId: string, code: number): void {
+    const c = this.counters(numberId);
+    c.rejected[code] = (c.rejected[code] ?? 0) + 1;
+  }
+
+  /**
+   * Meta's throughput limit: no more than `tier` accepted messages in any one second. We keep the
+   * accepted timestamps of the last second and refuse when they already number `tier`.
+   */
+  throughputAllows(number: PhoneNumberRecord, t: number): boolean {
+    const recent = this.recent(number.id);
+    while (recent.length > 0 && recent[0] <= t - 1000) recent.shift();
+    return recent.length < number.tier;
+  }
+
+  private recent(numberId: string): number[] {
+    let recent = this.state.recentAccepts.get(numberId);
+    if (!recent) {
+      recent = [];
+      this.state.recentAccepts.set(numberId, recent);
+    }
+    return recent;
+  }
+
+  pairRateAllows(number: PhoneNumberRecord, to: string, t: number): boolean {
+    const windowMs = this.state.scenario.pairRateWindowMs;
+    if (windowMs <= 0) return true;
+    const last = this.state.lastSendToRecipient.get(`${number.id}:${to}`);
+    return last === undefined || t - last >= windowMs;
+  }
+
+  windowOpen(number: PhoneNumberRecord, customer: string, t: number): boolean {
+    const windowMs = this.state.scenario.customerWindowMs;
+    if (windowMs <= 0) return true;
+    const last = this.state.windows.get(`${number.id}:${customer}`);
+    return last !== undefined && t - last < windowMs;
+  }
+
+  /** Opens (or refreshes) the 24 h customer service window, as an inbound message does. */
+  openWindow(phoneNumberId: string, customer: string, at: number = now()): void {
+    this.state.windows.set(`${phoneNumberId}:${customer}`, at);
+  }
+
+  /** Records an accepted message and schedules its status callbacks. */
+  accept(
+    number: PhoneNumberRecord,
+    to: string,
+    body: Record<string, unknown>,
+    template: TemplateRecord | null,
+    t: number,
+    failWith?: 'reengagement',
+  ): OutboundMessageRecord {
+    const recent = this.recent(number.id);
+    recent.push(t);
+    const c = this.counters(number.id);
+    c.accepted += 1;
+    if (recent.length > c.busiestWindow) c.busiestWindow = recent.length;
+    this.state.lastSendToRecipient.set(`${number.id}:${to}`, t);
+
+    const message: OutboundMessageRecord = {
+      id: newWamid(to),
+      phoneNumberId: number.id,
+      wabaId: number.wabaId,
+      to,
+      type: String(body.type),
+      templateName: template?.name ?? null,
+      acceptedAt: t,
+      body,
+      statuses: [],
+    };
+    this.state.messages.set(message.id, message);
+    if (this.state.messages.size > MAX_KEPT_MESSAGES) {
+      const oldest = this.state.messages.keys().next().value;
+      if (oldest !== undefined) this.state.messages.delete(oldest);
+    }
+    this.scheduleStatuses(number, message, template, failWith);
+    return message;
+  }
+
+  private conversationFor(number: PhoneNumberRecord, to: string, category: string, t: number) {
+    const key = `${number.id}:${to}:${category}`;
+    let conversation = this.conversations.get(key);
+    if (!conversation || conversation.expiresAt <= t) {
+      conversation = { id: randomHex(16), expiresAt: t + CONVERSATION_MS };
+      this.conversations.set(key, conversation);
+    }
+    return { ...conversation, category };
+  }
+
+  private scheduleStatuses(number: PhoneNumberRecord, message: OutboundMessageRecord, template: TemplateRecord | null, failWith?: 'reengagement'): void {
+    const s = this.state.scenario;
+    const delays = s.statusDelaysMs;
+    const category = template ? template.category.toLowerCase() : 'service';
+    const conversation = this.conversationFor(number, message.to, category, message.acceptedAt);
+    const emitStatus = (status: MessageStatus, at: number, error?: { code: number; title: string; details: string }) => {
+      message.statuses.push({ status, at });
+      const change = statusChange({ number, messageId: message.id, status, recipient: message.to, at, conversation, error });
+      void this.dispatcher.emit(change);
+      // At-least-once delivery: the same callback now and then arrives twice.
+      if (chance(s.duplicateRatio)) void this.dispatcher.emit(change, { duplicate: true });
+    };
+    const base = message.acceptedAt;
+    if (failWith === 'reengagement') {
+      const e = graphErrors.reengagement();
+      this.work.schedule(() => emitStatus('failed', base + delays.sent, { code: e.code, title: 'Re-engagement message', details: e.details ?? '' }), delays.sent);
+      return;
+    }
+    if (chance(s.failureRatio)) {
+      this.work.schedule(
+        () =>
+          emitStatus('failed', base + delays.sent, {
+            code: 131026,
+            title: 'Message undeliverable',
+            details: 'Message Undeliverable: the recipient is not on WhatsApp, or has not accepted the latest terms.',
+          }),
+        delays.sent,
+      );
+      return;
+    }
+    this.work.schedule(() => emitStatus('sent', base + delays.sent), delays.sent);
+    let deliveredAfter = delays.delivered;
+    let readAfter = delays.read;
+    // Out of order: `read` reaches the webhook before `delivered`, each keeping its own timestamp.
+    if (readAfter !== null && chance(s.reorderRatio)) [deliveredAfter, readAfter] = [readAfter, deliveredAfter];
+    this.work.schedule(() => emitStatus('delivered', base + delays.delivered), deliveredAfter);
+    if (readAfter !== null && delays.read !== null) {
+      const readAt = base + delays.read;
+      this.work.schedule(() => emitStatus('read', readAt), readAfter);
+    }
+  }
+
+  // ---- inbound --------------------------------------------------------------------------------
+
+  /** A simulated customer writes to one of our numbers: opens the window and delivers the signed webhook. */
+  async sendInbound(input: InboundInput): Promise<InboundResult> {
+    const number = this.state.numbers.get(input.phoneNumberId);
+    if (!number) throw new Error(`unknown phone number ${input.phoneNumberId}`);
+    const customer = input.from ? { waId: input.from, name: input.name ?? 'Cliente', language: 'pt' as const } : randomCustomer();
+    const name = input.name ?? customer.name;
+    if (!/^\d{8,15}$/.test(customer.waId)) throw new Error('from must be 8-15 digits');
+    const t = now();
+    const messageId = newWamid(customer.waId);
+    const kind = input.kind ?? 'text';
+    let contextMessageId = input.contextMessageId;
+    if (kind === 'button' && !contextMessageId) contextMessageId = this.lastOutboundTo(number.id, customer.waId) ?? newWamid(customer.waId);
+    const message = inboundMessage(
+      { ...input, kind, contextMessageId },
+      customer.waId,
+      messageId,
+      String(Math.floor(Date.now() / 1000)),
+      number.displayPhoneNumber,
+      'language' in customer ? customer.language : 'pt',
+    );
+    this.openWindow(number.id, customer.waId, t);
+    this.counters(number.id).inbound += 1;
+    const delivery = await this.dispatcher.emit(inboundChange(number, customer.waId, name, message));
+    return { messageId, from: customer.waId, name, delivery };
+  }
+
+  private lastOutboundTo(numberId: string, to: string): string | undefined {
+    let found: string | undefined;
+    for (const m of this.state.messages.values()) if (m.phoneNumberId === numberId && m.to === to) found = m.id;
+    return found;
+  }
+
+  // ---- templates ------------------------------------------------------------------------------
+
+  /** A new template waits PENDING for review, then becomes APPROVED or REJECTED and Meta says so by webhook. */
+  submitTemplate(template: TemplateRecord): void {
+    const s = this.state.scenario;
+    const state = this.state;
+    this.work.schedule(() => {
+      if (state !== this.state || !state.templates.has(template.id) || template.status !== 'PENDING') return;
+      const reject = s.templateReview === 'reject' || (s.templateReview === 'auto' && template.name.includes('reject'));
+      this.setTemplateStatus(template, reject ? 'REJECTED' : 'APPROVED', reject ? 'INVALID_FORMAT' : 'NONE');
+    }, s.templateReviewDelayMs);
+  }
+
+  setTemplateStatus(template: TemplateRecord, status: TemplateStatus, reason = 'NONE'): Promise<DeliveryRecord> {
+    template.status = status;
+    template.reason = reason;
+    return this.dispatcher.emit(templateStatusChange(template));
+  }
+
+  findTemplate(wabaId: string, name: string, language?: string): TemplateRecord | undefined {
+    return templatesOf(this.state, wabaId).find((t) => t.name === name && (language === undefined || t.language === language));
+  }
+
+  addTemplate = (input: Parameters<typeof addTemplate>[1]) => addTemplate(this.state, input);
+
+  // ---- signup ---------------------------------------------------------------------------------
+
+  /** What Embedded Signup does when the client presses Finish: a one-time code, and an account_update webhook. */
+  completeSignup(wabaId: string, phoneNumberId: string | null): { code: CodeRecord; delivery: Promise<DeliveryRecord> } {
+    const waba = this.state.wabas.get(wabaId);
+    if (!waba) throw new Error(`unknown WABA ${wabaId}`);
+    const code = this.createCode({ wabaId, phoneNumberId });
+    const delivery = this.dispatcher.emit(partnerAddedChange(waba, this.state.app.appId));
+    return { code, delivery };
+  }
+
+  // ---- logs and stats -------------------------------------------------------------------------
+
+  pushRequest(entry: SimState['requests'][number]): void {
+    this.state.requests.push(entry);
+    if (this.state.requests.length > MAX_KEPT_REQUESTS) this.state.requests.splice(0, MAX_KEPT_REQUESTS / 10);
+    this.events.emit('request', entry);
+  }
+
+  stats(): SimStats {
+    const numbers: SimStats['numbers'] = {};
+    for (const n of this.state.numbers.values()) {
+      const c = this.counters(n.id);
+      numbers[n.id] = { phoneNumberId: n.id, tier: n.tier, accepted: c.accepted, rejected: { ...c.rejected }, busiestWindow: c.busiestWindow, inbound: c.inbound };
+    }
+    const d = this.state.deliveries;
+    let acknowledged = 0;
+    let failed = 0;
+    let pending = 0;
+    let skipped = 0;
+    let attempts = 0;
+    for (const r of d) {
+      attempts += r.attempts.length;
+      if (r.skipped) skipped += 1;
+      else if (!r.done) pending += 1;
+      else if (r.acknowledged) acknowledged += 1;
+      else failed += 1;
+    }
+    return { numbers, deliveries: { total: d.length, acknowledged, failed, pending, skipped, attempts }, requests: this.state.requests.length };
+  }
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
