@@ -1,5 +1,5 @@
-import { DEMO } from './demo';
-import { startSimulator } from './simulator';
+import { DEMO } from './demo.js';
+import { startSimulator } from './simulator.js';
 
 // `pnpm sim`: the simulator standalone, configured by environment variables.
 const env = process.env;

@@ -1,8 +1,8 @@
-import type { MetaSimulator } from './simulator';
-import type { FaultSpec, TemplateStatus } from './types';
-import { isObject, type JsonObject } from './util';
-import { verifyCallback } from './graph';
-import { GraphError } from './errors';
+import type { MetaSimulator } from './simulator.js';
+import type { FaultSpec, TemplateStatus } from './types.js';
+import { isObject, type JsonObject } from './util.js';
+import { verifyCallback } from './graph.js';
+import { GraphError } from './errors.js';
 
 export class ControlError extends Error {
   constructor(

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { randomCustomer, inboundMessage, type InboundContent } from './customers';
-import { GraphError, graphErrors, transientFor } from './errors';
-import { inboundChange, partnerAddedChange, statusChange, templateStatusChange } from './payloads';
-import { addNumber, addTemplate, addWaba, createState, templatesOf, type NewNumber, type NewWaba, type SimState } from './state';
+import { randomCustomer, inboundMessage, type InboundContent } from './customers.js';
+import { GraphError, graphErrors, transientFor } from './errors.js';
+import { inboundChange, partnerAddedChange, statusChange, templateStatusChange } from './payloads.js';
+import { addNumber, addTemplate, addWaba, createState, templatesOf, type NewNumber, type NewWaba, type SimState } from './state.js';
 import type {
   CodeRecord,
   DeliveryRecord,
@@ -18,10 +18,10 @@ import type {
   TemplateStatus,
   TokenRecord,
   WabaRecord,
-} from './types';
-import { chance, newWamid, now, randomDigits, randomHex } from './util';
-import { WebhookDispatcher } from './webhooks';
-import { WorkTracker } from './work';
+} from './types.js';
+import { chance, newWamid, now, randomDigits, randomHex } from './util.js';
+import { WebhookDispatcher } from './webhooks.js';
+import { WorkTracker } from './work.js';
 
 const MAX_KEPT_REQUESTS = 200_000;
 const MAX_KEPT_MESSAGES = 200_000;

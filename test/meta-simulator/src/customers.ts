@@ -1,5 +1,5 @@
-import type { InboundKind } from './types';
-import { pick, randomDigits, randomHex } from './util';
+import type { InboundKind } from './types.js';
+import { pick, randomDigits, randomHex } from './util.js';
 
 /** Simulated customers: a small built-in cast, Brazilian and English-speaking, with E.164 numbers. */
 const BRAZILIAN_NAMES = [

@@ -1,4 +1,4 @@
-import type { TemplateCategory, ThroughputTier } from './types';
+import type { TemplateCategory, ThroughputTier } from './types.js';
 
 /**
  * The demo Meta app that exists with no setup (seedDemo, on by default). Its credentials are public

@@ -1,4 +1,4 @@
-import { fbtraceId } from './util';
+import { fbtraceId } from './util.js';
 
 /** Meta's error body: `{ error: { message, type, code, error_subcode?, error_data: { messaging_product, details }, fbtrace_id } }`. */
 export interface GraphErrorBody {

@@ -1,8 +1,8 @@
-import type { SimulatorCore } from './core';
-import { GraphError, graphErrors } from './errors';
-import { countBodyVariables, numbersOf, templatesOf } from './state';
-import type { PhoneNumberRecord, RequestLogEntry, TemplateCategory, TemplateComponent, TemplateRecord, TokenRecord } from './types';
-import { isObject, now, randomDigits, type JsonObject } from './util';
+import type { SimulatorCore } from './core.js';
+import { GraphError, graphErrors } from './errors.js';
+import { countBodyVariables, numbersOf, templatesOf } from './state.js';
+import type { PhoneNumberRecord, RequestLogEntry, TemplateCategory, TemplateComponent, TemplateRecord, TokenRecord } from './types.js';
+import { isObject, now, randomDigits, type JsonObject } from './util.js';
 
 /** What a Graph route sees: the path without its version prefix, merged parameters, the bearer token. */
 export interface GraphCall {

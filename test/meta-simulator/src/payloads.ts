@@ -1,5 +1,5 @@
-import type { MessageStatus, PhoneNumberRecord, TemplateRecord, WabaRecord } from './types';
-import { unixSeconds } from './util';
+import type { MessageStatus, PhoneNumberRecord, TemplateRecord, WabaRecord } from './types.js';
+import { unixSeconds } from './util.js';
 
 /** One `changes[]` item plus the WABA whose entry carries it. */
 export interface WebhookChange {

@@ -1,6 +1,6 @@
-import type { SimulatorCore } from './core';
-import { numbersOf } from './state';
-import { escapeHtml, randomDigits } from './util';
+import type { SimulatorCore } from './core.js';
+import { numbersOf } from './state.js';
+import { escapeHtml, randomDigits } from './util.js';
 
 /**
  * Plays Embedded Signup's popup: the client picks a WABA and number (or creates a new one) and

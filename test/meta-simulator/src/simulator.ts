@@ -1,13 +1,13 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ControlError, routeControl } from './control';
-import { SimulatorCore, type DeepPartial, type InboundInput, type InboundResult, type NewToken } from './core';
-import { DEMO } from './demo';
-import { GraphError, graphErrors } from './errors';
-import { routeGraph, type GraphCall } from './graph';
-import { signupPage, submitSignup } from './signup';
-import { DEFAULT_SCENARIO, type NewNumber, type NewWaba, type SimState } from './state';
-import { TrafficRun, type TrafficOptions, type TrafficSummary } from './traffic';
+import { ControlError, routeControl } from './control.js';
+import { SimulatorCore, type DeepPartial, type InboundInput, type InboundResult, type NewToken } from './core.js';
+import { DEMO } from './demo.js';
+import { GraphError, graphErrors } from './errors.js';
+import { routeGraph, type GraphCall } from './graph.js';
+import { signupPage, submitSignup } from './signup.js';
+import { DEFAULT_SCENARIO, type NewNumber, type NewWaba, type SimState } from './state.js';
+import { TrafficRun, type TrafficOptions, type TrafficSummary } from './traffic.js';
 import type {
   AppConfig,
   CodeRecord,
@@ -23,8 +23,8 @@ import type {
   TemplateStatus,
   TokenRecord,
   WabaRecord,
-} from './types';
-import { BodyParseError, delay, now, parseParams, readBody, sendHtml, sendJson } from './util';
+} from './types.js';
+import { BodyParseError, delay, now, parseParams, readBody, sendHtml, sendJson } from './util.js';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */

@@ -1,4 +1,4 @@
-import { DEMO } from './demo';
+import { DEMO } from './demo.js';
 import type {
   AppConfig,
   CodeRecord,
@@ -14,8 +14,8 @@ import type {
   ThroughputTier,
   TokenRecord,
   WabaRecord,
-} from './types';
-import { randomDigits } from './util';
+} from './types.js';
+import { randomDigits } from './util.js';
 
 /** Everything the simulator knows, in memory. `reset()` rebuilds it from the start options. */
 export interface SimState {

@@ -1,7 +1,7 @@
-import type { SimulatorCore } from './core';
-import { makeCustomers } from './customers';
-import type { InboundKind } from './types';
-import { pick } from './util';
+import type { SimulatorCore } from './core.js';
+import { makeCustomers } from './customers.js';
+import type { InboundKind } from './types.js';
+import { pick } from './util.js';
 
 export interface TrafficOptions {
   /** Numbers the customers write to (default: every registered number of a subscribed WABA). */

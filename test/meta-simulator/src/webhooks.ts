@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
-import { envelope, type WebhookChange } from './payloads';
-import type { SimState } from './state';
-import type { DeliveryAttempt, DeliveryRecord } from './types';
-import { delay, now, sign } from './util';
-import type { WorkTracker } from './work';
+import { envelope, type WebhookChange } from './payloads.js';
+import type { SimState } from './state.js';
+import type { DeliveryAttempt, DeliveryRecord } from './types.js';
+import { delay, now, sign } from './util.js';
+import type { WorkTracker } from './work.js';
 
 /** Fields Meta only sends for WABAs that have our app in subscribed_apps. account_update goes to the app regardless. */
 const NEEDS_WABA_SUBSCRIPTION = new Set(['messages', 'message_template_status_update', 'phone_number_quality_update']);

@@ -1,0 +1,339 @@
+import { Pool } from 'undici';
+import { MetaApiError, MetaNetworkError } from './meta-errors.js';
+
+// wabahub's client of Meta's Graph API (or of the simulator, which answers the same URLs). One pool
+// of keep-alive connections per process, a deadline per request, and every failure turned into a
+// MetaApiError that says what to do. The client never retries: the caller (send worker, onboarding
+// step) owns the retry policy and reads `error.kind` / `error.backoffMs`.
+
+export interface GraphClientOptions {
+  /** Graph API base URL including the version, e.g. https://graph.facebook.com/v21.0 (META_GRAPH_URL). */
+  baseUrl: string;
+  appId: string;
+  appSecret: string;
+  /** The app's permanent system-user token: used for a number without its own business token. */
+  systemToken: string;
+  /** Deadline of each request, connection included (default 10 s). */
+  timeoutMs?: number;
+  /** Keep-alive connections to the Graph API (default 32). */
+  connections?: number;
+}
+
+export interface RequestOptions {
+  query?: Record<string, string | number | undefined>;
+  body?: unknown;
+  /** Bearer token; none for endpoints authenticated by query parameters. */
+  token?: string;
+  timeoutMs?: number;
+}
+
+// ---- message bodies -------------------------------------------------------------------------
+
+export interface MediaObject {
+  id?: string;
+  link?: string;
+  caption?: string;
+  filename?: string;
+}
+
+export interface TemplateParameter {
+  type: 'text' | 'currency' | 'date_time' | 'image' | 'document' | 'video' | 'payload';
+  text?: string;
+  [key: string]: unknown;
+}
+
+export interface TemplateMessage {
+  name: string;
+  language: { code: string; policy?: 'deterministic' };
+  components?: { type: 'header' | 'body' | 'button'; sub_type?: string; index?: string | number; parameters: TemplateParameter[] }[];
+}
+
+export interface ReplyButton {
+  type: 'reply';
+  reply: { id: string; title: string };
+}
+
+export interface InteractiveMessage {
+  type: 'button' | 'list' | 'cta_url' | 'product' | 'product_list' | 'flow';
+  header?: { type: 'text' | 'image' | 'video' | 'document'; text?: string; [key: string]: unknown };
+  body: { text: string };
+  footer?: { text: string };
+  action: {
+    /** Reply buttons: at most 3. */
+    buttons?: ReplyButton[];
+    /** List: the button's label and its sections (10 rows in all at most). */
+    button?: string;
+    sections?: { title?: string; rows: { id: string; title: string; description?: string }[] }[];
+    name?: string;
+    parameters?: Record<string, unknown>;
+  };
+}
+
+export type MessageContent =
+  | { type: 'text'; text: { body: string; preview_url?: boolean } }
+  | { type: 'template'; template: TemplateMessage }
+  | { type: 'interactive'; interactive: InteractiveMessage }
+  | { type: 'image'; image: MediaObject }
+  | { type: 'audio'; audio: MediaObject }
+  | { type: 'video'; video: MediaObject }
+  | { type: 'document'; document: MediaObject }
+  | { type: 'sticker'; sticker: MediaObject }
+  | { type: 'location'; location: { latitude: number; longitude: number; name?: string; address?: string } }
+  | { type: 'reaction'; reaction: { message_id: string; emoji: string } };
+
+/** What POST /{phone-number-id}/messages takes; `messaging_product` and `recipient_type` are filled in. */
+export type SendMessageBody = MessageContent & {
+  /** Recipient in E.164 digits, no "+". */
+  to: string;
+  /** Quote one of the conversation's messages. */
+  context?: { message_id: string };
+  biz_opaque_callback_data?: string;
+};
+
+export interface SendMessageResult {
+  messaging_product: 'whatsapp';
+  contacts: { input: string; wa_id: string }[];
+  messages: { id: string; message_status?: string }[];
+}
+
+// ---- onboarding and account shapes ------------------------------------------------------------
+
+export interface ExchangedToken {
+  access_token: string;
+  token_type?: string;
+  expires_in?: number;
+}
+
+export interface DebugTokenData {
+  app_id?: string;
+  type?: string;
+  application?: string;
+  is_valid: boolean;
+  /** Epoch seconds; 0 means never. */
+  expires_at?: number;
+  scopes: string[];
+  granular_scopes?: { scope: string; target_ids?: string[] }[];
+  user_id?: string;
+  error?: { code: number; subcode?: number; message: string };
+}
+
+export interface PhoneNumberInfo {
+  id: string;
+  /** Formatted for people by Meta ("+1 555-078-3881"); webhook metadata carries digits only. */
+  display_phone_number: string;
+  verified_name: string;
+  quality_rating: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN' | string;
+  code_verification_status?: string;
+  name_status?: string;
+  platform_type?: string;
+  status?: string;
+  throughput?: { level: 'STANDARD' | 'HIGH' | 'NOT_APPLICABLE' | string };
+  /** Simulator only: the numeric messages-per-second tier. */
+  throughput_mps?: number;
+  messaging_limit_tier?: string;
+}
+
+export interface SubscribedApp {
+  whatsapp_business_api_data: { id: string; link?: string; name?: string };
+  override_callback_uri?: string;
+}
+
+export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+
+export interface TemplateComponent {
+  type: 'HEADER' | 'BODY' | 'FOOTER' | 'BUTTONS' | string;
+  format?: string;
+  text?: string;
+  buttons?: unknown[];
+  example?: unknown;
+}
+
+export interface TemplateInfo {
+  id: string;
+  name: string;
+  language: string;
+  status: 'APPROVED' | 'PENDING' | 'REJECTED' | 'PAUSED' | 'DISABLED' | string;
+  category: TemplateCategory | string;
+  components: TemplateComponent[];
+}
+
+export interface CreateTemplateInput {
+  name: string;
+  language: string;
+  category: TemplateCategory;
+  components: TemplateComponent[];
+  allow_category_change?: boolean;
+}
+
+interface Page<T> {
+  data: T[];
+  paging?: { cursors?: { after?: string }; next?: string };
+}
+
+const MAX_PAGES = 50;
+
+export class GraphClient {
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: GraphClientOptions) {
+    const base = new URL(options.baseUrl);
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.pool = new Pool(base.origin, {
+      connections: options.connections ?? 32,
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(this.timeoutMs, 10_000) },
+    });
+  }
+
+  /** The token to act for a number: its own business token (Embedded Signup) when it has one, else the app's system token. */
+  tokenFor(numberToken?: string | null): string {
+    return numberToken || this.options.systemToken;
+  }
+
+  /** The app token (`app-id|app-secret`) that debug_token wants. */
+  private get appToken(): string {
+    return `${this.options.appId}|${this.options.appSecret}`;
+  }
+
+  // ---- messages -----------------------------------------------------------------------------
+
+  sendMessage(phoneNumberId: string, body: SendMessageBody, token?: string): Promise<SendMessageResult> {
+    return this.request('POST', `${phoneNumberId}/messages`, {
+      body: { messaging_product: 'whatsapp', recipient_type: 'individual', ...body },
+      token: this.tokenFor(token),
+    });
+  }
+
+  /** Marks a received message read (the customer sees blue ticks). */
+  markRead(phoneNumberId: string, messageId: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('POST', `${phoneNumberId}/messages`, {
+      body: { messaging_product: 'whatsapp', status: 'read', message_id: messageId },
+      token: this.tokenFor(token),
+    });
+  }
+
+  // ---- onboarding (Embedded Signup) ---------------------------------------------------------
+
+  /** Step 2: trades Embedded Signup's one-time code for the client's business token. */
+  exchangeCode(code: string): Promise<ExchangedToken> {
+    return this.request('GET', 'oauth/access_token', {
+      query: { client_id: this.options.appId, client_secret: this.options.appSecret, code },
+    });
+  }
+
+  /** Step 3: what a token is, whether it is valid, and which WABAs it may act on (granular_scopes). */
+  async debugToken(inputToken: string): Promise<DebugTokenData> {
+    const answer = await this.request<{ data: DebugTokenData }>('GET', 'debug_token', { query: { input_token: inputToken }, token: this.appToken });
+    return answer.data;
+  }
+
+  /** Step 4: the WABA's numbers. */
+  listPhoneNumbers(wabaId: string, token?: string): Promise<PhoneNumberInfo[]> {
+    return this.listAll(`${wabaId}/phone_numbers`, this.tokenFor(token));
+  }
+
+  getPhoneNumber(phoneNumberId: string, token?: string): Promise<PhoneNumberInfo> {
+    return this.request('GET', phoneNumberId, { token: this.tokenFor(token) });
+  }
+
+  /** Step 5: makes the WABA's webhooks reach our app (optionally at another callback URL, verified by Meta first). */
+  subscribeApp(wabaId: string, opts: { overrideCallbackUri?: string; verifyToken?: string } = {}, token?: string): Promise<{ success: boolean }> {
+    const body =
+      opts.overrideCallbackUri !== undefined ? { override_callback_uri: opts.overrideCallbackUri, verify_token: opts.verifyToken ?? '' } : undefined;
+    return this.request('POST', `${wabaId}/subscribed_apps`, { body, token: this.tokenFor(token) });
+  }
+
+  listSubscribedApps(wabaId: string, token?: string): Promise<SubscribedApp[]> {
+    return this.listAll(`${wabaId}/subscribed_apps`, this.tokenFor(token));
+  }
+
+  /** Step 6: registers the number for Cloud API with its two-step verification PIN (6 digits). */
+  registerNumber(phoneNumberId: string, pin: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('POST', `${phoneNumberId}/register`, { body: { messaging_product: 'whatsapp', pin }, token: this.tokenFor(token) });
+  }
+
+  // ---- templates ----------------------------------------------------------------------------
+
+  listTemplates(wabaId: string, token?: string, filter: { name?: string; status?: string } = {}): Promise<TemplateInfo[]> {
+    return this.listAll(`${wabaId}/message_templates`, this.tokenFor(token), filter);
+  }
+
+  /** Submits a template for review: it starts PENDING; the verdict arrives as a message_template_status_update webhook. */
+  createTemplate(wabaId: string, input: CreateTemplateInput, token?: string): Promise<{ id: string; status: string; category: string }> {
+    return this.request('POST', `${wabaId}/message_templates`, { body: input, token: this.tokenFor(token) });
+  }
+
+  /** Deletes every language of the template `name`. */
+  deleteTemplate(wabaId: string, name: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('DELETE', `${wabaId}/message_templates`, { query: { name }, token: this.tokenFor(token) });
+  }
+
+  // ---- plumbing -----------------------------------------------------------------------------
+
+  /** Follows Meta's cursor paging to the end (bounded, in case a server keeps answering `next`). */
+  private async listAll<T>(path: string, token: string, query: Record<string, string | undefined> = {}): Promise<T[]> {
+    const items: T[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const answer = await this.request<Page<T>>('GET', path, { token, query: { ...query, limit: 100, after } });
+      items.push(...(answer.data ?? []));
+      after = answer.paging?.next ? answer.paging.cursors?.after : undefined;
+      if (!after) break;
+    }
+    return items;
+  }
+
+  /** One Graph API call; resolves with the parsed JSON, or throws MetaApiError / MetaNetworkError. */
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    const search = new URLSearchParams();
+    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined) search.set(k, String(v));
+    const fullPath = `${this.basePath}/${path}${search.size > 0 ? `?${search}` : ''}`;
+    // Error messages name the method and path only: the query may hold the app secret or a code.
+    const what = `${method} /${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let payload: string | undefined;
+    if (opts.body !== undefined) {
+      payload = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    const signal = AbortSignal.timeout(timeoutMs);
+    let statusCode: number;
+    let text: string;
+    try {
+      const response = await this.pool.request({ method, path: fullPath, headers, body: payload, signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+      statusCode = response.statusCode;
+      text = await response.body.text();
+    } catch (error) {
+      throw toNetworkError(error, signal, what, timeoutMs);
+    }
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? {} : JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    if (statusCode >= 400 || parsed === undefined || (typeof parsed === 'object' && parsed !== null && 'error' in parsed)) {
+      throw MetaApiError.fromResponse(statusCode >= 400 ? statusCode : 502, parsed);
+    }
+    return parsed as T;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+function toNetworkError(error: unknown, signal: AbortSignal, what: string, timeoutMs: number): MetaNetworkError {
+  const e = error as { code?: string; name?: string; message?: string } | undefined;
+  if (signal.aborted || e?.name === 'TimeoutError' || (e?.code !== undefined && TIMEOUT_CODES.has(e.code))) {
+    return new MetaNetworkError('timeout', `${what}: no answer from the Graph API within ${timeoutMs} ms`, error);
+  }
+  return new MetaNetworkError('connection', `${what}: connection to the Graph API failed (${e?.code ?? e?.name ?? 'error'}: ${e?.message ?? ''})`, error);
+}

@@ -1,0 +1,3 @@
+export * from './graph-client.js';
+export * from './meta-errors.js';
+export * from './signature.js';
