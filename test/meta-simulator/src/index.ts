@@ -11,3 +11,4 @@ export type { TrafficOptions, TrafficSummary, TrafficRun } from './traffic.js';
 export type { WebhookBody, WebhookChange } from './payloads.js';
 export type { GraphErrorBody } from './errors.js';
 export * from './types.js';
+export { startWebhookReceiver, shapeMismatches, type WebhookReceiver, type ReceivedWebhook, type Responder } from './testing.js';
