@@ -16,7 +16,6 @@ import { verifySignature } from '../../server/src/meta/signature.js';
 // retries are scaled down to milliseconds.
 
 const FIXTURES = new URL('../../../shared/fixtures/webhooks/', import.meta.url);
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
 const fixture = (name: string): Json => JSON.parse(readFileSync(new URL(name, FIXTURES), 'utf8'));
 

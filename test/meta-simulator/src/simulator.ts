@@ -270,7 +270,7 @@ export class MetaSimulator {
 
   async close(): Promise<void> {
     for (const run of this.runs.values()) void run.stop();
-    this.core.work.cancelTimers();
+    this.core.work.close();
     this.core.dispatcher.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -378,6 +378,10 @@ export class MetaSimulator {
       }
       if (fault.kind === 'slow') {
         await delay(fault.delayMs ?? 1_000);
+        if (this.core.work.isClosed) {
+          req.socket.destroy();
+          return;
+        }
       } else {
         const error = this.core.faultError(fault);
         this.answerError(res, error, entry, isSend, finish);

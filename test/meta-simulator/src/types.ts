@@ -195,7 +195,7 @@ export interface DeliveryRecord {
   acknowledged: boolean;
   done: boolean;
   /** Why nothing was sent at all. */
-  skipped?: 'no_webhook_url' | 'waba_not_subscribed' | 'field_not_subscribed';
+  skipped?: 'no_webhook_url' | 'waba_not_subscribed' | 'field_not_subscribed' | 'simulator_closed';
   duplicate?: boolean;
 }
 

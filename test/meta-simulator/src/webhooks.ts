@@ -30,6 +30,7 @@ export class WebhookDispatcher {
   /** Sends one change (batched with others when scenario.webhook.batchMs > 0); resolves once delivered, failed or skipped. */
   emit(change: WebhookChange, options: { duplicate?: boolean } = {}): Promise<DeliveryRecord> {
     const state = this.getState();
+    if (this.work.isClosed) return Promise.resolve(this.record(state, [change], null, 'simulator_closed'));
     const skipped = this.skipReason(state, change);
     if (skipped) return Promise.resolve(this.record(state, [change], null, skipped));
     const url = state.wabas.get(change.wabaId)?.overrideCallbackUri ?? state.app.webhookUrl!;
@@ -92,7 +93,7 @@ export class WebhookDispatcher {
     const record = this.record(state, changes, url);
     if (duplicate) record.duplicate = true;
     const { maxAttempts, backoffMs, timeoutMs } = state.scenario.webhook;
-    for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    for (let attempt = 1; attempt <= maxAttempts && !this.work.isClosed; attempt += 1) {
       const result = await this.post(url, record.body, record.signature, timeoutMs);
       record.attempts.push(result);
       record.finalStatus = result.status ?? 0;
@@ -100,7 +101,7 @@ export class WebhookDispatcher {
         record.acknowledged = true;
         break;
       }
-      if (attempt < maxAttempts) await delay(backoffMs * 2 ** (attempt - 1));
+      if (attempt < maxAttempts && !this.work.isClosed) await delay(backoffMs * 2 ** (attempt - 1));
     }
     record.done = true;
     this.events.emit('delivery', record);

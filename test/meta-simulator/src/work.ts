@@ -6,12 +6,14 @@ export class WorkTracker {
   private pending = 0;
   private waiters: (() => void)[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   get size(): number {
     return this.pending;
   }
 
   schedule(fn: () => void, ms: number): void {
+    if (this.closed) return;
     this.pending += 1;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
@@ -44,6 +46,16 @@ export class WorkTracker {
     this.pending -= this.timers.size;
     this.timers.clear();
     this.notify();
+  }
+
+  /** After close, nothing new is scheduled (a slow request finishing late must not start callbacks). */
+  close(): void {
+    this.closed = true;
+    this.cancelTimers();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   private finish(): void {
