@@ -79,7 +79,10 @@ export class SimulatorCore {
   constructor(readonly config: CoreConfig) {
     this.state = this.freshState();
     this.dispatcher = new WebhookDispatcher(() => this.state, this.work);
-    this.dispatcher.events.on('delivery', (d: DeliveryRecord) => this.events.emit('delivery', d));
+    this.dispatcher.events.on('delivery', (d: DeliveryRecord) => {
+      if (d.done && !d.acknowledged && !d.skipped) this.reportUndelivered(d);
+      this.events.emit('delivery', d);
+    });
     this.events.setMaxListeners(0);
   }
 
@@ -104,6 +107,17 @@ export class SimulatorCore {
     this.work.cancelTimers();
     this.conversations.clear();
     this.state = this.freshState();
+  }
+
+  private undelivered = 0;
+
+  /** Says so when our receiver is down (first time, then every 100th), so a demo does not fail silently. */
+  private reportUndelivered(d: DeliveryRecord): void {
+    this.undelivered += 1;
+    if (this.undelivered === 1 || this.undelivered % 100 === 0) {
+      const last = d.attempts.at(-1);
+      this.log(`webhook not acknowledged by ${d.url} after ${d.attempts.length} attempts (${last?.error ?? `HTTP ${last?.status}`}); ${this.undelivered} so far`);
+    }
   }
 
   log(message: string): void {
