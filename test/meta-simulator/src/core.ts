@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { randomCustomer, inboundMessage, type InboundContent } from './customers.js';
+import { inboundMessage, randomCustomer, type Customer, type InboundContent } from './customers.js';
 import { GraphError, graphErrors, transientFor } from './errors.js';
 import { inboundChange, partnerAddedChange, statusChange, templateStatusChange } from './payloads.js';
 import { addNumber, addTemplate, addWaba, createState, templatesOf, type NewNumber, type NewWaba, type SimState } from './state.js';
@@ -75,6 +75,8 @@ export class SimulatorCore {
   readonly dispatcher: WebhookDispatcher;
   readonly events = new EventEmitter();
   private conversations = new Map<string, { id: string; expiresAt: number }>();
+  /** `${phoneNumberId}:${customer}` → our last message to them, the context a button reply quotes. */
+  private lastOutbound = new Map<string, string>();
 
   constructor(readonly config: CoreConfig) {
     this.state = this.freshState();
@@ -106,6 +108,7 @@ export class SimulatorCore {
   reset(): void {
     this.work.cancelTimers();
     this.conversations.clear();
+    this.lastOutbound.clear();
     this.state = this.freshState();
   }
 
@@ -317,6 +320,7 @@ export class SimulatorCore {
     c.accepted += 1;
     if (recent.length > c.busiestWindow) c.busiestWindow = recent.length;
     this.state.lastSendToRecipient.set(`${number.id}:${to}`, t);
+    this.pruneRecipientMaps(t);
 
     const message: OutboundMessageRecord = {
       id: newWamid(to),
@@ -330,12 +334,35 @@ export class SimulatorCore {
       statuses: [],
     };
     this.state.messages.set(message.id, message);
+    this.lastOutbound.set(`${number.id}:${to}`, message.id);
     if (this.state.messages.size > MAX_KEPT_MESSAGES) {
       const oldest = this.state.messages.keys().next().value;
       if (oldest !== undefined) this.state.messages.delete(oldest);
     }
     this.scheduleStatuses(number, message, template, failWith);
     return message;
+  }
+
+  /**
+   * Benchmarks send to a fresh recipient each time: drop pair-rate entries older than the window and
+   * expired conversations once the maps grow large, so memory stays flat over long runs.
+   */
+  private pruneRecipientMaps(t: number): void {
+    const PRUNE_AT = 100_000;
+    const last = this.state.lastSendToRecipient;
+    if (last.size > PRUNE_AT) {
+      const windowMs = this.state.scenario.pairRateWindowMs;
+      for (const [key, at] of last) if (t - at >= windowMs) last.delete(key);
+    }
+    if (this.conversations.size > PRUNE_AT) {
+      for (const [key, c] of this.conversations) if (c.expiresAt <= t) this.conversations.delete(key);
+    }
+    if (this.lastOutbound.size > PRUNE_AT) {
+      for (const key of this.lastOutbound.keys()) {
+        this.lastOutbound.delete(key);
+        if (this.lastOutbound.size <= PRUNE_AT / 2) break;
+      }
+    }
   }
 
   private conversationFor(number: PhoneNumberRecord, to: string, category: string, t: number) {
@@ -396,7 +423,7 @@ export class SimulatorCore {
   async sendInbound(input: InboundInput): Promise<InboundResult> {
     const number = this.state.numbers.get(input.phoneNumberId);
     if (!number) throw new Error(`unknown phone number ${input.phoneNumberId}`);
-    const customer = input.from ? { waId: input.from, name: input.name ?? 'Cliente', language: 'pt' as const } : randomCustomer();
+    const customer: Customer = input.from ? { waId: input.from, name: input.name ?? 'Cliente', language: 'pt' } : randomCustomer();
     const name = input.name ?? customer.name;
     if (!/^\d{8,15}$/.test(customer.waId)) throw new Error('from must be 8-15 digits');
     const t = now();
@@ -410,7 +437,7 @@ export class SimulatorCore {
       messageId,
       String(Math.floor(Date.now() / 1000)),
       number.displayPhoneNumber,
-      'language' in customer ? customer.language : 'pt',
+      customer.language,
     );
     this.openWindow(number.id, customer.waId, t);
     this.counters(number.id).inbound += 1;
@@ -419,9 +446,7 @@ export class SimulatorCore {
   }
 
   private lastOutboundTo(numberId: string, to: string): string | undefined {
-    let found: string | undefined;
-    for (const m of this.state.messages.values()) if (m.phoneNumberId === numberId && m.to === to) found = m.id;
-    return found;
+    return this.lastOutbound.get(`${numberId}:${to}`);
   }
 
   // ---- templates ------------------------------------------------------------------------------
