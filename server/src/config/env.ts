@@ -1,5 +1,6 @@
 // The one typed environment. Every variable is declared here with what it expects; `loadEnv()`
 // parses them once at boot and stops start-up with one line naming a missing or malformed value.
+// Development defaults are the Meta simulator's documented demo app (test/meta-simulator/README.md).
 // Variables flagged `secret` are never printed, logged, put in job data or returned by GraphQL.
 
 type Parser<T> = (raw: string) => T;
@@ -50,10 +51,10 @@ export const envSpec = {
   REDIS_URL: variable({ description: 'Redis: queues, pub/sub, limiter buckets (rebuildable from Postgres)', expects: 'a redis:// URL', default: 'redis://127.0.0.1:6379', parse: url(['redis:', 'rediss:']), secret: true }),
   PORT: variable({ description: 'HTTP port of the server role', expects: 'an integer port 0-65535', default: '4000', parse: port }),
   META_GRAPH_URL: variable({ description: 'Graph API base URL (the simulator in dev and tests)', expects: 'an http(s) URL such as https://graph.facebook.com/v21.0', default: 'http://127.0.0.1:4010/v21.0', parse: url(['http:', 'https:']) }),
-  META_APP_ID: variable({ description: 'the Meta app id', expects: 'a non-empty app id', default: '1000000000000001', parse: nonEmpty }),
-  META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'demo-app-secret', parse: nonEmpty, secret: true }),
-  META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'demo-verify-token', parse: nonEmpty, secret: true }),
-  META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'demo-system-token', parse: nonEmpty, secret: true }),
+  META_APP_ID: variable({ description: 'the Meta app id', expects: 'a non-empty app id', default: '880412345678901', parse: nonEmpty }),
+  META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'wabahub-demo-app-secret', parse: nonEmpty, secret: true }),
+  META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'wabahub-demo-verify-token', parse: nonEmpty, secret: true }),
+  META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
   DEMO: variable({ description: 'start the Meta simulator and a demo tenant with live traffic (pnpm start)', expects: 'true or false', default: 'false', parse: (raw) => {

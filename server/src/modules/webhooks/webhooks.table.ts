@@ -1,0 +1,65 @@
+import { pgTable, text, integer, index, uniqueIndex, jsonb, uuid, bigint, bigserial, customType, timestamp } from 'drizzle-orm/pg-core';
+import { createdAt, id } from '../../db/columns.js';
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
+
+export const WEBHOOK_EVENT_STATES = ['received', 'processing', 'processed', 'failed', 'rejected'] as const;
+export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number];
+
+// Every POST Meta makes, stored raw before we answer 200: the system of record for inbound traffic.
+// Exact redeliveries (same bytes) collapse on `body_sha256`; items inside are deduplicated again by
+// wamid and (wamid, status) when processed, since Meta may re-batch the same item differently.
+export const webhookEvents = pgTable('webhook_events', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  bodySha256: text('body_sha256').notNull(),
+  rawBody: bytea('raw_body').notNull(),
+  state: text('state').$type<WebhookEventState>().notNull().default('received'),
+  // Filled in processing: which tenants the event touched, so a tenant sees only its own events.
+  tenantIds: uuid('tenant_ids').array().notNull().default([]),
+  summary: jsonb('summary').$type<Record<string, number>>(),
+  error: text('error'),
+  attempts: integer('attempts').notNull().default(0),
+  receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+  processedAt: timestamp('processed_at', { withTimezone: true }),
+}, (t) => [
+  uniqueIndex('webhook_events_body_sha256_idx').on(t.bodySha256),
+  index('webhook_events_state_idx').on(t.state, t.id),
+  index('webhook_events_received_idx').on(t.receivedAt),
+]);
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+
+// A change whose phone_number_id no tenant registered: kept, shown to the operator with the fix,
+// and replayed once the number is registered. Never dropped.
+export const unroutedEvents = pgTable('unrouted_events', {
+  id: id(),
+  webhookEventId: bigint('webhook_event_id', { mode: 'number' }).notNull().references(() => webhookEvents.id, { onDelete: 'cascade' }),
+  changeIndex: text('change_index').notNull(), // "entry/change", unique within the event
+  phoneNumberId: text('phone_number_id'),
+  wabaId: text('waba_id'),
+  field: text('field').notNull(),
+  value: jsonb('value').notNull(),
+  resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('unrouted_events_change_idx').on(t.webhookEventId, t.changeIndex),
+  index('unrouted_events_open_idx').on(t.resolvedAt, t.createdAt),
+]);
+
+export type UnroutedEventRow = typeof unroutedEvents.$inferSelect;
+
+// Account-level events (template status, account_update, quality), per WABA and tenant when known.
+export const accountEvents = pgTable('account_events', {
+  id: id(),
+  tenantId: uuid('tenant_id'),
+  webhookEventId: bigint('webhook_event_id', { mode: 'number' }).notNull().references(() => webhookEvents.id, { onDelete: 'cascade' }),
+  changeIndex: text('change_index').notNull(),
+  wabaId: text('waba_id').notNull(),
+  field: text('field').notNull(),
+  event: text('event'),
+  value: jsonb('value').notNull(),
+  createdAt: createdAt(),
+}, (t) => [
+  uniqueIndex('account_events_change_idx').on(t.webhookEventId, t.changeIndex),
+  index('account_events_tenant_idx').on(t.tenantId, t.createdAt),
+]);
