@@ -9,6 +9,9 @@ import { createHttpApp } from './http/app.js';
 import { createRedis, queuePrefix } from './queue/connection.js';
 import { queueRegistry, type JobDeps } from './jobs.js';
 import { createServices, type Services } from './services.js';
+import { GraphClient } from './meta/graph-client.js';
+import { ActivityPublisher } from './modules/activity/activity.publisher.js';
+import { createQueues, type Queues } from './queue/queues.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
 // start.ts) and tests call these; nothing here reads process.env.
@@ -18,6 +21,9 @@ export interface Core {
   database: DatabaseHandle;
   redis: Redis;
   pubSub: RedisPubSub;
+  queues: Queues;
+  graph: GraphClient;
+  activity: ActivityPublisher;
   services: Services;
   close(): Promise<void>;
 }
@@ -27,10 +33,15 @@ export async function createCore(env: Env, options: { migrate?: boolean } = {}):
   if (options.migrate) await runMigrations(database.db);
   const redis = createRedis(env.REDIS_URL);
   const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix());
-  const services = createServices({ db: database.db, env });
+  const queues = createQueues(redis);
+  const graph = new GraphClient({ baseUrl: env.META_GRAPH_URL, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN });
+  const activity = new ActivityPublisher(pubSub.pubSub);
+  const services = createServices({ db: database.db, env, redis, queues, graph, activity });
   return {
-    env, database, redis, pubSub, services,
+    env, database, redis, pubSub, queues, graph, activity, services,
     close: async () => {
+      await queues.close();
+      await graph.close();
       await pubSub.close();
       redis.disconnect();
       await database.close();

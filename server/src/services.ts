@@ -1,5 +1,9 @@
 import type { Database } from './db/client.js';
+import type { Redis } from 'ioredis';
 import type { Env } from './config/env.js';
+import type { Queues } from './queue/queues.js';
+import type { GraphClient } from './meta/graph-client.js';
+import type { ActivityPublisher } from './modules/activity/activity.publisher.js';
 import { TenantService } from './modules/tenants/tenants.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { PhoneNumberService } from './modules/phone-numbers/phone-numbers.service.js';
@@ -9,11 +13,15 @@ import { AutomationService } from './modules/automation/automation.service.js';
 
 export interface ServiceDeps {
   db: Database;
-  env: Pick<Env, 'OPERATOR_API_KEY' | 'SECRETS_KEY' | 'META_SYSTEM_TOKEN'>;
+  env: Env;
+  redis: Redis;
+  queues: Queues;
+  graph: GraphClient;
+  activity: ActivityPublisher;
 }
 
 /** Every domain service, wired once per process. Resolvers and jobs reach them through this. */
-export function createServices({ db, env }: ServiceDeps) {
+export function createServices({ db, env, redis, queues, graph, activity }: ServiceDeps) {
   const tenants = new TenantService(db);
   const auth = new AuthService(db, env.OPERATOR_API_KEY, tenants);
   const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants);

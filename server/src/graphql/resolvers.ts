@@ -5,6 +5,7 @@ import { PhoneNumberResolver } from '../modules/phone-numbers/phone-numbers.reso
 import { InstanceResolver } from '../modules/instances/instances.resolver.js';
 import { RuleTemplateResolver } from '../modules/rule-templates/rule-templates.resolver.js';
 import { AutomationResolver } from '../modules/automation/automation.resolver.js';
+import { ActivityResolver } from '../modules/activity/activity.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -15,4 +16,5 @@ export const resolvers: NonEmptyArray<Function> = [
   InstanceResolver,
   RuleTemplateResolver,
   AutomationResolver,
+  ActivityResolver,
 ];
