@@ -12,6 +12,9 @@ import { createServices, type Services } from './services.js';
 import { GraphClient } from './meta/graph-client.js';
 import { ActivityPublisher } from './modules/activity/activity.publisher.js';
 import { createQueues, type Queues } from './queue/queues.js';
+import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
+import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
 // start.ts) and tests call these; nothing here reads process.env.
@@ -58,7 +61,11 @@ export interface RunningServer {
 
 export async function startServer(env: Env, options: { migrate?: boolean; host?: string } = {}): Promise<RunningServer> {
   const core = await createCore(env, options);
-  const app = await createHttpApp({ ...core });
+  const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message));
+  const app = await createHttpApp({
+    ...core,
+    routes: [webhookRoutes({ appSecret: env.META_APP_SECRET, verifyToken: env.META_VERIFY_TOKEN, ingest })],
+  });
   const address = await app.listen({ port: env.PORT, host: options.host ?? '0.0.0.0' });
   const port = (app.server.address() as { port: number }).port;
   return {
@@ -77,20 +84,55 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export async function startWorker(env: Env, options: { migrate?: boolean } = {}): Promise<RunningWorker> {
+export interface WorkerOptions {
+  migrate?: boolean;
+  /** How often the sweeper looks for stored events the queue lost (default 5 s; 0 disables). */
+  sweepIntervalMs?: number;
+  /** An unfinished event older than this is re-enqueued (default 30 s). */
+  sweepOlderThanMs?: number;
+}
+
+export async function startWorker(env: Env, options: WorkerOptions = {}): Promise<RunningWorker> {
   const core = await createCore(env, options);
   const deps: JobDeps = { ...core };
   const connection = createRedis(env.REDIS_URL);
   const workers = queueRegistry.map((definition) => new Worker(definition.name, definition.processor(deps), {
     connection, prefix: queuePrefix(), concurrency: definition.concurrency,
+    // A killed worker's jobs come back after this, not after BullMQ's default 30 s.
+    stalledInterval: 5_000, lockDuration: 15_000,
   }));
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const sweeper = startSweeper(core, options.sweepIntervalMs ?? 5_000, options.sweepOlderThanMs ?? 30_000);
   return {
     core, workers,
     close: async () => {
+      sweeper.stop();
       await Promise.all(workers.map((w) => w.close()));
       connection.disconnect();
       await core.close();
     },
   };
+}
+
+/** One sweeper at a time across all workers (a Redis lock); it only re-enqueues, so overlap is harmless. */
+function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
+  if (intervalMs <= 0) return { stop: () => {} };
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      const lock = await core.redis.set(`${queuePrefix()}:sweeper-lock`, String(process.pid), 'PX', Math.max(intervalMs - 100, 500), 'NX');
+      if (lock) {
+        const swept = await sweepUnfinishedEvents(core.database.db, core.queues.webhooks, olderThanMs);
+        if (swept > 0) console.log(`[sweeper] re-enqueued ${swept} unfinished webhook events`);
+      }
+    } catch (error) {
+      console.error('[sweeper]', (error as Error).message);
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 }

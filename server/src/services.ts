@@ -10,6 +10,7 @@ import { PhoneNumberService } from './modules/phone-numbers/phone-numbers.servic
 import { InstanceService } from './modules/instances/instances.service.js';
 import { RuleTemplateService } from './modules/rule-templates/rule-templates.service.js';
 import { AutomationService } from './modules/automation/automation.service.js';
+import { WebhookService } from './modules/webhooks/webhooks.service.js';
 
 export interface ServiceDeps {
   db: Database;
@@ -28,7 +29,8 @@ export function createServices({ db, env, redis, queues, graph, activity }: Serv
   const instances = new InstanceService(db, phoneNumbers);
   const ruleTemplates = new RuleTemplateService(db);
   const automation = new AutomationService(db, instances, ruleTemplates);
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation };
+  const webhooks = new WebhookService(db, queues);
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -6,6 +6,7 @@ import { InstanceResolver } from '../modules/instances/instances.resolver.js';
 import { RuleTemplateResolver } from '../modules/rule-templates/rule-templates.resolver.js';
 import { AutomationResolver } from '../modules/automation/automation.resolver.js';
 import { ActivityResolver } from '../modules/activity/activity.resolver.js';
+import { WebhookResolver } from '../modules/webhooks/webhooks.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -17,4 +18,5 @@ export const resolvers: NonEmptyArray<Function> = [
   RuleTemplateResolver,
   AutomationResolver,
   ActivityResolver,
+  WebhookResolver,
 ];

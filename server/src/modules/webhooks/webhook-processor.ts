@@ -1,0 +1,208 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import { instances } from '../instances/instances.table.js';
+import { contacts } from '../contacts/contacts.table.js';
+import { messageStatusEvents, messages, type MessageStatus } from '../messages/messages.table.js';
+import { META_STATUSES, applyPendingStatuses } from '../messages/message-status.js';
+import { emptyActivity } from '../activity/activity.publisher.js';
+import type { ActivityPayload } from '../activity/activity.types.js';
+import { accountEvents, unroutedEvents, webhookEvents } from './webhooks.table.js';
+import { changesOf, messageSummary, metaTime, type WebhookChange } from './webhook-payload.js';
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Activity = Omit<ActivityPayload, 'id' | 'occurredAt'> & { occurredAt: Date };
+
+interface Route {
+  phoneNumberRowId: string;
+  tenantId: string;
+  wabaId: string;
+  instanceId: string | null;
+}
+
+export interface ProcessOutcome {
+  eventId: number;
+  outcome: 'processed' | 'skipped' | 'busy';
+  activity: Activity[];
+  tenantIds: string[];
+}
+
+/** Hook for account-level changes other domains own (template status → message templates). */
+export type AccountChangeHandler = (tx: Tx, change: WebhookChange, tenantId: string | null) => Promise<void>;
+
+/**
+ * Applies one stored webhook event in one transaction: every entry and every change. Processing
+ * the same event again changes nothing: messages are unique by wamid, statuses by (wamid,
+ * status), unrouted and account events by (event, change); and the event row is locked and
+ * marked processed in the same transaction, so a worker killed midway leaves no half-applied
+ * event behind.
+ */
+export async function processWebhookEvent(db: Database, eventId: number, onAccountChange?: AccountChangeHandler): Promise<ProcessOutcome> {
+  return db.transaction(async (tx) => {
+    const [event] = await tx.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody })
+      .from(webhookEvents).where(eq(webhookEvents.id, eventId)).for('update', { skipLocked: true });
+    if (!event) return { eventId, outcome: 'busy', activity: [], tenantIds: [] }; // another worker holds it
+    if (event.state === 'processed' || event.state === 'rejected') return { eventId, outcome: 'skipped', activity: [], tenantIds: [] };
+
+    const changes = changesOf(JSON.parse(event.rawBody.toString('utf8')));
+    const routes = await routesFor(tx, changes);
+    const activity: Activity[] = [];
+    const tenantIds = new Set<string>();
+    const summary: Record<string, number> = {};
+    const count = (key: string) => { summary[key] = (summary[key] ?? 0) + 1; };
+
+    for (const change of changes) {
+      const route = change.phoneNumberId ? routes.get(change.phoneNumberId) : undefined;
+      if (change.field === 'messages' && change.phoneNumberId) {
+        if (!route) {
+          await keepUnrouted(tx, eventId, change, activity);
+          count('unrouted');
+          continue;
+        }
+        tenantIds.add(route.tenantId);
+        await applyMessages(tx, route, change, eventId, activity, count);
+        await applyStatuses(tx, route, change, eventId, activity, count);
+        continue;
+      }
+      // Account-level changes route by WABA (template status, account_update, quality, errors).
+      const tenantId = await tenantOfWaba(tx, change.wabaId);
+      if (tenantId) tenantIds.add(tenantId);
+      const inserted = await tx.insert(accountEvents).values({
+        tenantId, webhookEventId: eventId, changeIndex: change.ref, wabaId: change.wabaId, field: change.field,
+        event: typeof change.value.event === 'string' ? change.value.event : null, value: change.value,
+      }).onConflictDoNothing().returning({ id: accountEvents.id });
+      if (inserted.length > 0) {
+        await onAccountChange?.(tx, change, tenantId);
+        count(change.field);
+        activity.push({
+          ...emptyActivity(), kind: change.field === 'message_template_status_update' ? 'template_status' : 'account_update', direction: 'in',
+          tenantId, wabaId: change.wabaId, status: typeof change.value.event === 'string' ? change.value.event : null, webhookEventId: String(eventId),
+          summary: accountSummary(change), occurredAt: new Date(),
+        });
+      }
+    }
+
+    await tx.update(webhookEvents).set({
+      state: 'processed', processedAt: new Date(), tenantIds: [...tenantIds], summary, error: null, attempts: sql`${webhookEvents.attempts} + 1`,
+    }).where(eq(webhookEvents.id, eventId));
+    return { eventId, outcome: 'processed', activity, tenantIds: [...tenantIds] };
+  });
+}
+
+async function routesFor(tx: Tx, changes: WebhookChange[]): Promise<Map<string, Route>> {
+  const ids = [...new Set(changes.map((c) => c.phoneNumberId).filter((id): id is string => Boolean(id)))];
+  if (ids.length === 0) return new Map();
+  const rows = await tx.select({
+    phoneNumberId: phoneNumbers.phoneNumberId, phoneNumberRowId: phoneNumbers.id, tenantId: phoneNumbers.tenantId, wabaId: phoneNumbers.wabaId, instanceId: instances.id,
+  }).from(phoneNumbers).leftJoin(instances, eq(instances.phoneNumberId, phoneNumbers.id)).where(inArray(phoneNumbers.phoneNumberId, ids));
+  return new Map(rows.map((r) => [r.phoneNumberId, r]));
+}
+
+async function tenantOfWaba(tx: Tx, wabaId: string): Promise<string | null> {
+  if (!wabaId) return null;
+  const [row] = await tx.select({ tenantId: phoneNumbers.tenantId }).from(phoneNumbers).where(eq(phoneNumbers.wabaId, wabaId)).limit(1);
+  return row?.tenantId ?? null;
+}
+
+async function keepUnrouted(tx: Tx, eventId: number, change: WebhookChange, activity: Activity[]): Promise<void> {
+  const inserted = await tx.insert(unroutedEvents).values({
+    webhookEventId: eventId, changeIndex: change.ref, phoneNumberId: change.phoneNumberId, wabaId: change.wabaId, field: change.field, value: change.value,
+  }).onConflictDoNothing().returning({ id: unroutedEvents.id });
+  if (inserted.length === 0) return;
+  activity.push({
+    ...emptyActivity(), kind: 'unrouted', direction: 'in', phoneNumberId: change.phoneNumberId, wabaId: change.wabaId, webhookEventId: String(eventId),
+    summary: unroutedFix(change.phoneNumberId, change.wabaId), occurredAt: new Date(),
+  });
+}
+
+export function unroutedFix(phoneNumberId: string | null, wabaId: string | null): string {
+  return `register phone number id ${phoneNumberId}${wabaId ? ` (WABA ${wabaId})` : ''} with addPhoneNumber, then replay the event`;
+}
+
+/** Upserts the contacts (sorted, so concurrent events lock rows in one order) and returns their ids. */
+async function upsertContacts(tx: Tx, route: Route, people: { waId: string; name: string | null; inboundAt: Date | null }[]): Promise<Map<string, string>> {
+  const byWaId = new Map<string, { waId: string; name: string | null; inboundAt: Date | null }>();
+  for (const p of people) {
+    const prev = byWaId.get(p.waId);
+    byWaId.set(p.waId, {
+      waId: p.waId,
+      name: p.name ?? prev?.name ?? null,
+      inboundAt: [p.inboundAt, prev?.inboundAt].filter((d): d is Date => Boolean(d)).sort((a, b) => b.getTime() - a.getTime())[0] ?? null,
+    });
+  }
+  const rows = [...byWaId.values()].sort((a, b) => a.waId.localeCompare(b.waId));
+  if (rows.length === 0) return new Map();
+  const upserted = await tx.insert(contacts).values(rows.map((r) => ({ tenantId: route.tenantId, phoneNumberId: route.phoneNumberRowId, waId: r.waId, name: r.name, lastInboundAt: r.inboundAt })))
+    .onConflictDoUpdate({
+      target: [contacts.tenantId, contacts.phoneNumberId, contacts.waId],
+      // The window only moves forward: an old message delivered late does not shorten it.
+      set: {
+        name: sql`coalesce(excluded.name, ${contacts.name})`,
+        lastInboundAt: sql`greatest(${contacts.lastInboundAt}, excluded.last_inbound_at)`,
+        updatedAt: new Date(),
+      },
+    }).returning({ id: contacts.id, waId: contacts.waId });
+  return new Map(upserted.map((r) => [r.waId, r.id]));
+}
+
+async function applyMessages(tx: Tx, route: Route, change: WebhookChange, eventId: number, activity: Activity[], count: (k: string) => void): Promise<void> {
+  if (change.messages.length === 0 && change.contacts.length === 0) return;
+  const names = new Map(change.contacts.map((c) => [c.wa_id, c.profile?.name ?? null]));
+  const contactIds = await upsertContacts(tx, route, [
+    ...change.contacts.map((c) => ({ waId: c.wa_id, name: c.profile?.name ?? null, inboundAt: null })),
+    ...change.messages.map((m) => ({ waId: m.from, name: names.get(m.from) ?? null, inboundAt: metaTime(m.timestamp) })),
+  ]);
+  if (change.messages.length === 0) return;
+  const values = change.messages.map((m) => ({
+    tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: route.phoneNumberRowId, contactId: contactIds.get(m.from)!,
+    direction: 'inbound' as const, wamid: m.id, type: m.type, text: messageSummary(m).text, payload: m, status: 'received' as const, metaTimestamp: metaTime(m.timestamp),
+  }));
+  const inserted = await tx.insert(messages).values(values).onConflictDoNothing({ target: messages.wamid }).returning({ id: messages.id, wamid: messages.wamid });
+  const fresh = new Map(inserted.map((r) => [r.wamid, r.id]));
+  for (const m of change.messages) {
+    const messageId = fresh.get(m.id);
+    if (!messageId) continue; // a duplicate: already stored, already shown
+    fresh.delete(m.id);
+    count('messages');
+    activity.push({
+      ...emptyActivity(), kind: 'inbound_message', direction: 'in', tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: change.phoneNumberId,
+      wabaId: route.wabaId, messageId, wamid: m.id, contactWaId: m.from, contactName: names.get(m.from) ?? null, messageType: m.type,
+      status: 'received', summary: messageSummary(m).summary, webhookEventId: String(eventId), occurredAt: metaTime(m.timestamp),
+    });
+  }
+}
+
+async function applyStatuses(tx: Tx, route: Route, change: WebhookChange, eventId: number, activity: Activity[], count: (k: string) => void): Promise<void> {
+  for (const s of change.statuses) {
+    if (!(META_STATUSES as readonly string[]).includes(s.status)) continue;
+    const error = s.errors?.[0];
+    const inserted = await tx.insert(messageStatusEvents).values({
+      wamid: s.id, tenantId: route.tenantId, status: s.status as MessageStatus, occurredAt: metaTime(s.timestamp),
+      errorCode: typeof error?.code === 'number' ? error.code : null, errorTitle: error?.title ?? error?.message ?? null, errorDetail: error?.error_data?.details ?? null, payload: s,
+    }).onConflictDoNothing().returning({ id: messageStatusEvents.id });
+    if (inserted.length === 0) continue; // the same status again: nothing changes
+    count('statuses');
+    const message = await applyPendingStatuses(tx, { wamid: s.id });
+    activity.push({
+      ...emptyActivity(), kind: 'status', direction: 'in', tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: change.phoneNumberId,
+      wabaId: route.wabaId, messageId: message?.tenantId === route.tenantId ? message.id : null, wamid: s.id, contactWaId: s.recipient_id ?? null, status: s.status,
+      summary: error ? `${s.status}: ${error.code} ${error.title ?? error.message ?? ''}`.trim() : s.status, webhookEventId: String(eventId), occurredAt: metaTime(s.timestamp),
+    });
+  }
+}
+
+function accountSummary(change: WebhookChange): string {
+  const v = change.value;
+  if (change.field === 'message_template_status_update') return `template ${String(v.message_template_name ?? '')} (${String(v.message_template_language ?? '')}) ${String(v.event ?? '')}`;
+  return `${change.field}${typeof v.event === 'string' ? `: ${v.event}` : ''}`;
+}
+
+/** Marks unrouted changes of an event resolved once their number is registered (after a replay). */
+export async function resolveUnrouted(db: Database, eventId: number): Promise<void> {
+  const open = await db.select().from(unroutedEvents).where(and(eq(unroutedEvents.webhookEventId, eventId), sql`${unroutedEvents.resolvedAt} is null`));
+  for (const row of open) {
+    if (!row.phoneNumberId) continue;
+    const [number] = await db.select({ id: phoneNumbers.id }).from(phoneNumbers).where(eq(phoneNumbers.phoneNumberId, row.phoneNumberId));
+    if (number) await db.update(unroutedEvents).set({ resolvedAt: new Date() }).where(eq(unroutedEvents.id, row.id));
+  }
+}

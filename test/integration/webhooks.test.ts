@@ -1,0 +1,241 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { startWorker, type RunningWorker } from '../../server/src/runtime.js';
+import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { startTestServer } from '../setup/server.js';
+import { testEnv } from '../setup/test-env.js';
+import { eventually, FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
+import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
+
+// Drizzle's postgres.js client returns timestamps as strings, hence new Date(...) below.
+// setup(): a real server and a real worker on the test Postgres and Redis, with a queue prefix of
+// their own; webhooks are posted over HTTP, signed as Meta signs them.
+process.env.WABAHUB_QUEUE_PREFIX = `test-webhooks-${randomBytes(4).toString('hex')}`;
+const SECRET = 'test-app-secret';
+let server: Awaited<ReturnType<typeof startTestServer>>;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  server = await startTestServer({ META_APP_SECRET: SECRET, META_VERIFY_TOKEN: 'verify-me' });
+  worker = await startWorker(testEnv({ META_APP_SECRET: SECRET }), { sweepIntervalMs: 500, sweepOlderThanMs: 1_000 });
+});
+afterAll(async () => {
+  await worker?.close();
+  await server?.close();
+});
+
+/** A tenant owning fresh copies of both fixture numbers, and the rewrite that points fixtures at them. */
+async function routedTenant() {
+  const { tenant, key } = await makeTenant(server.core.services);
+  const first = uniqueMetaId();
+  const second = uniqueMetaId();
+  const wabaFirst = uniqueMetaId();
+  const wabaSecond = uniqueMetaId();
+  const a = await makeInstance(server.core.services, tenant.id, { phoneNumberId: first, wabaId: wabaFirst });
+  const b = await makeInstance(server.core.services, tenant.id, { phoneNumberId: second, wabaId: wabaSecond });
+  const rewrite = { numbers: { [FIXTURE_NUMBERS.first]: first, [FIXTURE_NUMBERS.second]: second }, wabas: { [FIXTURE_WABAS.first]: wabaFirst, [FIXTURE_WABAS.second]: wabaSecond }, tag: uniqueTag() };
+  return { tenant, key, rewrite, numbers: { first: a, second: b } };
+}
+
+const sql = () => server.core.database.sql;
+async function eventState(id: number) {
+  const [row] = await sql()`select state, error, tenant_ids from webhook_events where id = ${id}`;
+  return row;
+}
+const processed = (id: number) => eventually(async () => ((await eventState(id))?.state === 'processed' ? eventState(id) : null), `event ${id} processed`);
+
+describe('POST /webhooks/whatsapp', () => {
+  describe('verification handshake', () => {
+    it('echoes the challenge for the right verify token and refuses a wrong one', async () => {
+      const ok = await fetch(`${server.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=1158201444`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toBe('1158201444');
+      const bad = await fetch(`${server.url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1`);
+      expect(bad.status).toBe(403);
+    });
+  });
+
+  describe('fixtures', () => {
+    it('stores an inbound text, its contact, and opens the 24-hour window', async () => {
+      const { tenant, rewrite, numbers } = await routedTenant();
+      const body = loadFixture('inbound-text', rewrite);
+      const response = await postWebhook(server.url, body, SECRET);
+      expect(response.status).toBe(200);
+      const event = await processed(response.body.webhookEventId);
+      expect(event.tenant_ids).toEqual([tenant.id]);
+      const [message] = await sql()`select m.*, c.wa_id, c.name, c.last_inbound_at from messages m join contacts c on c.id = m.contact_id where m.wamid like ${`%${rewrite.tag}`}`;
+      expect(message).toMatchObject({ tenant_id: tenant.id, instance_id: numbers.first.instance.id, direction: 'inbound', type: 'text', text: 'Oi! Qual o horário de funcionamento?', status: 'received', wa_id: '5511987654321', name: 'Ana Souza' });
+      expect(new Date(message.last_inbound_at).toISOString()).toBe(new Date(1764040000 * 1000).toISOString());
+    });
+
+    it('keeps an interactive button reply with its payload', async () => {
+      const { rewrite } = await routedTenant();
+      const response = await postWebhook(server.url, loadFixture('inbound-button-reply', rewrite), SECRET);
+      await processed(response.body.webhookEventId);
+      const [message] = await sql()`select type, text, payload from messages where wamid like ${`%${rewrite.tag}`}`;
+      expect(message.type).toBe('interactive');
+      expect(message.text).toBe('Falar com atendente');
+      expect(message.payload.interactive.button_reply.id).toBe('talk_to_human');
+    });
+
+    it('applies statuses that arrive out of order without moving a message backwards', async () => {
+      const { tenant, rewrite, numbers } = await routedTenant();
+      const wamid = `wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEjQ0QjcwNUZEQjM2OEQ3RkM2AA==.${rewrite.tag}`;
+      const outbound = await seedOutbound(tenant.id, numbers.first, wamid);
+      const response = await postWebhook(server.url, loadFixture('statuses-out-of-order', rewrite), SECRET);
+      await processed(response.body.webhookEventId);
+      const [message] = await sql()`select status, delivered_at, read_at from messages where id = ${outbound}`;
+      expect(message.status).toBe('read');
+      expect(new Date(message.delivered_at).toISOString()).toBe(new Date(1764040005 * 1000).toISOString());
+      expect(new Date(message.read_at).toISOString()).toBe(new Date(1764040010 * 1000).toISOString());
+    });
+
+    it("fails a message with Meta's error code and text, terminally", async () => {
+      const { tenant, rewrite, numbers } = await routedTenant();
+      const wamid = `wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEkRFQUQwMDAwMDAwMDAwMDAxAA==.${rewrite.tag}`;
+      const outbound = await seedOutbound(tenant.id, numbers.first, wamid);
+      await processed((await postWebhook(server.url, loadFixture('status-failed', rewrite), SECRET)).body.webhookEventId);
+      // A late "delivered" for a failed message changes nothing.
+      const late = JSON.parse(loadFixture('statuses-out-of-order', rewrite));
+      late.entry[0].changes[0].value.statuses = [{ id: wamid, status: 'delivered', timestamp: '1764040200', recipient_id: '5511987654321' }];
+      await processed((await postWebhook(server.url, JSON.stringify(late), SECRET)).body.webhookEventId);
+      const [message] = await sql()`select status, error_code, error_title, error_detail from messages where id = ${outbound}`;
+      expect(message).toMatchObject({ status: 'failed', error_code: 131047, error_title: 'Re-engagement message' });
+      expect(message.error_detail).toMatch(/24 hours/);
+    });
+
+    it('processes every entry and every change of a batched POST, across two numbers', async () => {
+      const { tenant, rewrite, numbers } = await routedTenant();
+      const wamid = `wamid.BATCH.B.OUT.0001.${rewrite.tag}`;
+      await seedOutbound(tenant.id, numbers.second, wamid);
+      const response = await postWebhook(server.url, loadFixture('batched-two-numbers', rewrite), SECRET);
+      const event = await processed(response.body.webhookEventId);
+      expect(event.tenant_ids).toEqual([tenant.id]);
+      const rows = await sql()`select wamid, instance_id, direction, status from messages where wamid like ${`%${rewrite.tag}`} order by wamid`;
+      expect(rows.map((r) => [r.direction, r.instance_id, r.status])).toEqual([
+        ['inbound', numbers.first.instance.id, 'received'],
+        ['inbound', numbers.second.instance.id, 'received'],
+        ['outbound', numbers.second.instance.id, 'sent'],
+      ]);
+    });
+
+    it('records a template status update against the tenant of the WABA', async () => {
+      const { tenant, rewrite } = await routedTenant();
+      const response = await postWebhook(server.url, loadFixture('template-status-update', rewrite), SECRET);
+      await processed(response.body.webhookEventId);
+      const [row] = await sql()`select tenant_id, field, event from account_events where webhook_event_id = ${response.body.webhookEventId}`;
+      expect(row).toEqual({ tenant_id: tenant.id, field: 'message_template_status_update', event: 'APPROVED' });
+    });
+  });
+
+  describe('duplicates', () => {
+    it('answers a byte-identical redelivery 200 and stores it once', async () => {
+      const { rewrite } = await routedTenant();
+      const body = loadFixture('inbound-text', rewrite);
+      const first = await postWebhook(server.url, body, SECRET);
+      const second = await postWebhook(server.url, body, SECRET);
+      expect([first.status, second.status]).toEqual([200, 200]);
+      expect(second.body).toMatchObject({ webhookEventId: first.body.webhookEventId, duplicate: true });
+      await processed(first.body.webhookEventId);
+      const [{ n }] = await sql()`select count(*)::int as n from messages where wamid like ${`%${rewrite.tag}`}`;
+      expect(n).toBe(1);
+    });
+
+    it('stores a message once when Meta re-batches it into a different body', async () => {
+      const { rewrite } = await routedTenant();
+      const single = JSON.parse(loadFixture('inbound-text', rewrite));
+      const rebatched = { ...single, entry: [single.entry[0], { ...single.entry[0], changes: [] }] };
+      const ids = [];
+      for (const body of [single, rebatched]) ids.push((await postWebhook(server.url, JSON.stringify(body), SECRET)).body.webhookEventId);
+      expect(new Set(ids).size).toBe(2);
+      await Promise.all(ids.map(processed));
+      const [{ n }] = await sql()`select count(*)::int as n from messages where wamid like ${`%${rewrite.tag}`}`;
+      expect(n).toBe(1);
+    });
+
+    it('changes nothing when an event is processed twice (replay)', async () => {
+      const { rewrite } = await routedTenant();
+      const response = await postWebhook(server.url, loadFixture('batched-two-numbers', rewrite), SECRET);
+      await processed(response.body.webhookEventId);
+      const before = await sql()`select id, status, updated_at from messages where wamid like ${`%${rewrite.tag}`} order by id`;
+      await sql()`update webhook_events set state = 'received' where id = ${response.body.webhookEventId}`;
+      await server.core.queues.webhooks.add('process', { tenantId: null, eventIds: [response.body.webhookEventId] });
+      await processed(response.body.webhookEventId);
+      expect(await sql()`select id, status, updated_at from messages where wamid like ${`%${rewrite.tag}`} order by id`).toEqual(before);
+    });
+  });
+
+  describe('bad input', () => {
+    it('rejects a missing signature with 401 and stores nothing', async () => {
+      const body = loadFixture('inbound-text', { tag: uniqueTag() });
+      const response = await postWebhook(server.url, body, null);
+      expect(response.status).toBe(401);
+      expect(response.body.error).toMatch(/missing/);
+      expect(await countStored(body)).toBe(0);
+    });
+
+    it('rejects a signature made with the wrong secret with 401 and stores nothing', async () => {
+      const body = loadFixture('inbound-text', { tag: uniqueTag() });
+      expect((await postWebhook(server.url, body, 'not-the-app-secret')).status).toBe(401);
+      expect(await countStored(body)).toBe(0);
+    });
+
+    it('rejects a tampered body (signature of other bytes) and a malformed header', async () => {
+      const body = loadFixture('inbound-text', { tag: uniqueTag() });
+      const { signPayload } = await import('../../server/src/meta/signature.js');
+      const tampered = body.replace('Ana Souza', 'Ana Souzb');
+      expect((await postWebhook(server.url, tampered, null, { 'x-hub-signature-256': signPayload(body, SECRET) })).status).toBe(401);
+      expect((await postWebhook(server.url, body, null, { 'x-hub-signature-256': 'sha1=abc' })).status).toBe(401);
+      expect(await countStored(tampered)).toBe(0);
+    });
+
+    it('rejects a body over 1 MB with 413', async () => {
+      const body = JSON.stringify({ object: 'whatsapp_business_account', entry: [], pad: 'x'.repeat(1024 * 1024) });
+      const response = await postWebhook(server.url, body, SECRET);
+      expect(response.status).toBe(413);
+      expect(await countStored(body)).toBe(0);
+    });
+
+    it('answers malformed JSON with 400 and keeps it for inspection as rejected', async () => {
+      const body = `{"object":"whatsapp_business_account","entry":[ ${uniqueTag()}`;
+      const response = await postWebhook(server.url, body, SECRET);
+      expect(response.status).toBe(400);
+      expect(response.body.error).toBe('malformed JSON');
+      expect(await eventState(response.body.webhookEventId)).toMatchObject({ state: 'rejected', error: 'malformed JSON' });
+    });
+
+    it('keeps a change for an unknown phone_number_id as unrouted with the fix, and routes it on replay once registered', async () => {
+      const unknown = uniqueMetaId();
+      const waba = uniqueMetaId();
+      const tag = uniqueTag();
+      const body = loadFixture('inbound-text', { numbers: { [FIXTURE_NUMBERS.first]: unknown }, wabas: { [FIXTURE_WABAS.first]: waba }, tag });
+      const response = await postWebhook(server.url, body, SECRET);
+      expect(response.status).toBe(200);
+      await processed(response.body.webhookEventId);
+      const [unrouted] = await sql()`select phone_number_id, waba_id, resolved_at from unrouted_events where webhook_event_id = ${response.body.webhookEventId}`;
+      expect(unrouted).toEqual({ phone_number_id: unknown, waba_id: waba, resolved_at: null });
+      expect((await sql()`select count(*)::int as n from messages where wamid like ${`%${tag}`}`)[0].n).toBe(0);
+
+      // The operator registers the number and replays the event: the message arrives, nothing is lost.
+      const { tenant } = await makeTenant(server.core.services);
+      await makeInstance(server.core.services, tenant.id, { phoneNumberId: unknown, wabaId: waba });
+      await server.core.services.webhooks.replay(OPERATOR, String(response.body.webhookEventId));
+      await eventually(async () => (await sql()`select count(*)::int as n from messages where wamid like ${`%${tag}`}`)[0].n === 1, 'replayed message stored');
+      await eventually(async () => (await sql()`select resolved_at from unrouted_events where webhook_event_id = ${response.body.webhookEventId}`)[0].resolved_at, 'unrouted resolved');
+    });
+  });
+});
+
+async function seedOutbound(tenantId: string, number: { phoneNumber: { id: string }; instance: { id: string } }, wamid: string): Promise<string> {
+  const [contact] = await sql()`insert into contacts (tenant_id, phone_number_id, wa_id) values (${tenantId}, ${number.phoneNumber.id}, ${'5511987654321'})
+    on conflict (tenant_id, phone_number_id, wa_id) do update set wa_id = excluded.wa_id returning id`;
+  const [message] = await sql()`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
+    values (${tenantId}, ${number.instance.id}, ${number.phoneNumber.id}, ${contact.id}, 'outbound', ${wamid}, 'text', 'Olá', '{}'::jsonb, 'sent') returning id`;
+  return message.id;
+}
+
+async function countStored(body: string): Promise<number> {
+  const { createHash } = await import('node:crypto');
+  const [{ n }] = await sql()`select count(*)::int as n from webhook_events where body_sha256 = ${createHash('sha256').update(body).digest('hex')}`;
+  return n;
+}
