@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { initialValues, labelOf, missingRequired, variablesPayload } from './templateVariables';
+
+const vars = [
+  { name: 'business_name', description: 'Shown in the greeting', required: true, default: null },
+  { name: 'handoff_text', description: 'Said before a human takes over', required: false, default: 'Um momento' },
+  { name: 'city', description: 'Optional', required: false, default: null },
+];
+
+describe('templateVariables', () => {
+  it('prefills each declared variable with its default', () => {
+    expect(initialValues(vars)).toEqual({ business_name: '', handoff_text: 'Um momento', city: '' });
+  });
+
+  it('reports required variables left blank', () => {
+    expect(missingRequired(vars, { business_name: '  ', handoff_text: '', city: '' })).toEqual({ business_name: 'required' });
+    expect(missingRequired(vars, { business_name: 'Padaria', handoff_text: '', city: '' })).toEqual({});
+  });
+
+  it('sends trimmed values and leaves blanks out so the server applies defaults', () => {
+    expect(variablesPayload(vars, { business_name: ' Padaria Real ', handoff_text: '', city: '' })).toEqual({ business_name: 'Padaria Real' });
+  });
+
+  it('labels snake_case names for people', () => {
+    expect(labelOf('business_name')).toBe('Business name');
+  });
+});
