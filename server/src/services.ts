@@ -11,6 +11,8 @@ import { InstanceService } from './modules/instances/instances.service.js';
 import { RuleTemplateService } from './modules/rule-templates/rule-templates.service.js';
 import { AutomationService } from './modules/automation/automation.service.js';
 import { WebhookService } from './modules/webhooks/webhooks.service.js';
+import { MessageService } from './modules/messages/messages.service.js';
+import { ContactService } from './modules/contacts/contacts.service.js';
 
 export interface ServiceDeps {
   db: Database;
@@ -30,7 +32,9 @@ export function createServices({ db, env, redis, queues, graph, activity }: Serv
   const ruleTemplates = new RuleTemplateService(db);
   const automation = new AutomationService(db, instances, ruleTemplates);
   const webhooks = new WebhookService(db, queues);
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks };
+  const messages = new MessageService(db);
+  const contacts = new ContactService(db);
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts };
 }
 
 export type Services = ReturnType<typeof createServices>;

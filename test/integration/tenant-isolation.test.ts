@@ -16,7 +16,7 @@ import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let schema: GraphQLSchema;
 let a: Awaited<ReturnType<typeof makeTenant>>;
-let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any };
+let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string };
 let template: Awaited<ReturnType<typeof makeRuleTemplate>>;
 
 beforeAll(async () => {
@@ -26,7 +26,13 @@ beforeAll(async () => {
   await makeInstance(server.core.services, a.tenant.id);
   const tenantB = await makeTenant(server.core.services, 'Tenant B secret name');
   const { instance, phoneNumber } = await makeInstance(server.core.services, tenantB.tenant.id);
-  b = { ...tenantB, instance, phoneNumber };
+  // B's traffic: a contact, a message and the raw webhook event that brought it.
+  const sql = server.core.database.sql;
+  const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id, name) values (${tenantB.tenant.id}, ${phoneNumber.id}, '5511900000001', 'B customer') returning id`;
+  const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
+    values (${tenantB.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.B.${uniqueMetaId()}`}, 'text', 'B secret text', '{}'::jsonb, 'received') returning id`;
+  const [event] = await sql`insert into webhook_events (body_sha256, raw_body, state, tenant_ids) values (${uniqueMetaId()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
+  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id) };
   template = await makeRuleTemplate(server.core.services);
   await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
 });
@@ -36,9 +42,9 @@ afterAll(async () => server?.close());
 function bIdFor(argName: string, returnType: string): string {
   const byType: Record<string, string> = {
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
-    AutomationRule: b.instance.id, RuleTemplate: template.id,
+    AutomationRule: b.instance.id, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId,
   };
-  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId };
+  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId };
   const id = argName === 'id' ? byType[returnType] : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
@@ -56,6 +62,7 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
     if (inner.name === 'ID' || name.endsWith('Id') || name === 'id') return bIdFor(name, returnType);
     if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'day' ? 1 : 1;
     if (inner.name === 'Boolean') return true;
+    if (inner.name === 'DateTimeISO') return name === 'until' ? '2100-01-01T00:00:00Z' : '2000-01-01T00:00:00Z';
     if (inner.name === 'JSON') return name === 'variables' ? { business_name: 'pwned' } : [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'handoff' } }];
     if (name === 'displayPhoneNumber') return uniqueE164();
     if (name === 'timezone') return 'UTC';
@@ -103,13 +110,16 @@ async function snapshotOfB() {
     instances: await sql`select * from instances where tenant_id = ${b.tenant.id} order by id`,
     keys: await sql`select * from api_keys where tenant_id = ${b.tenant.id} order by id`,
     rules: await sql`select * from automation_rules where tenant_id = ${b.tenant.id} order by id`,
+    messages: await sql`select * from messages where tenant_id = ${b.tenant.id} order by id`,
+    contacts: await sql`select * from contacts where tenant_id = ${b.tenant.id} order by id`,
+    events: await sql`select id, state, attempts from webhook_events where id = ${b.webhookEventId}`,
   };
 }
 
 describe('tenant isolation', () => {
   it("runs every query and mutation with tenant A's key against tenant B's objects: nothing of B is read or changed", async () => {
     const before = await snapshotOfB();
-    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name'];
+    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.contactId, b.messageId, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name', 'B secret text', 'B customer', 'secret body'];
     const operations = [
       ...Object.values(schema.getQueryType()!.getFields()).map((f) => ({ kind: 'query' as const, field: f })),
       ...Object.values(schema.getMutationType()!.getFields()).map((f) => ({ kind: 'mutation' as const, field: f })),
@@ -126,7 +136,7 @@ describe('tenant isolation', () => {
       // Denials look like absence (NOT_FOUND) or a plain FORBIDDEN for operator-only operations.
       for (const error of response.errors ?? []) {
         if (!['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_FAILED'].includes(String(error.extensions?.code))) report.push(`${kind} ${field.name}: unexpected ${error.extensions?.code} ${error.message}`);
-        for (const secret of secrets.slice(4)) if (error.message.includes(secret)) report.push(`${kind} ${field.name} error mentions ${secret}`);
+        for (const secret of secrets.slice(6)) if (error.message.includes(secret)) report.push(`${kind} ${field.name} error mentions ${secret}`);
       }
     }
     expect(report).toEqual([]);

@@ -90,6 +90,23 @@ describe('POST /webhooks/whatsapp', () => {
       expect(new Date(message.read_at).toISOString()).toBe(new Date(1764040010 * 1000).toISOString());
     });
 
+    it('serves the message, its timeline and its contact over GraphQL to its tenant only', async () => {
+      const { tenant, key, rewrite, numbers } = await routedTenant();
+      const wamid = `wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEjQ0QjcwNUZEQjM2OEQ3RkM2AA==.${rewrite.tag}`;
+      const id = await seedOutbound(tenant.id, numbers.first, wamid);
+      await processed((await postWebhook(server.url, loadFixture('statuses-out-of-order', rewrite), SECRET)).body.webhookEventId);
+      await processed((await postWebhook(server.url, loadFixture('inbound-text', rewrite), SECRET)).body.webhookEventId);
+      const { gqlOk, gql, codes } = await import('../setup/graphql-client.js');
+      const { message } = await gqlOk(server.url, key, `query($id: ID!) { message(id: $id) { status timeline { status } contact { waId windowClosesAt } } }`, { id });
+      expect(message.status).toBe('read');
+      expect(message.timeline.map((s: any) => s.status)).toEqual(['queued', 'delivered', 'read']);
+      expect(message.contact.waId).toBe('5511987654321');
+      const { messages } = await gqlOk(server.url, key, `query($i: ID) { messages(filter: { instanceId: $i, direction: "inbound" }) { totalCount edges { node { text } } } }`, { i: numbers.first.instance.id });
+      expect(messages.edges.map((e: any) => e.node.text)).toEqual(['Oi! Qual o horário de funcionamento?']);
+      const other = await makeTenant(server.core.services);
+      expect(codes(await gql(server.url, other.key, `query($id: ID!) { message(id: $id) { id } }`, { id }))).toEqual(['NOT_FOUND']);
+    });
+
     it("fails a message with Meta's error code and text, terminally", async () => {
       const { tenant, rewrite, numbers } = await routedTenant();
       const wamid = `wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEkRFQUQwMDAwMDAwMDAwMDAxAA==.${rewrite.tag}`;

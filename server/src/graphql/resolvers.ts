@@ -7,6 +7,7 @@ import { RuleTemplateResolver } from '../modules/rule-templates/rule-templates.r
 import { AutomationResolver } from '../modules/automation/automation.resolver.js';
 import { ActivityResolver } from '../modules/activity/activity.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhooks.resolver.js';
+import { MessageResolver } from '../modules/messages/messages.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -19,4 +20,5 @@ export const resolvers: NonEmptyArray<Function> = [
   AutomationResolver,
   ActivityResolver,
   WebhookResolver,
+  MessageResolver,
 ];
