@@ -86,9 +86,9 @@ export interface RunningWorker {
 
 export interface WorkerOptions {
   migrate?: boolean;
-  /** How often the sweeper looks for stored events the queue lost (default 5 s; 0 disables). */
+  /** How often the sweeper looks for stored events the queue lost (default SWEEP_INTERVAL_MS; 0 disables). */
   sweepIntervalMs?: number;
-  /** An unfinished event older than this is re-enqueued (default 30 s). */
+  /** An unfinished event older than this is re-enqueued (default SWEEP_AFTER_MS). */
   sweepOlderThanMs?: number;
 }
 
@@ -97,12 +97,13 @@ export async function startWorker(env: Env, options: WorkerOptions = {}): Promis
   const deps: JobDeps = { ...core };
   const connection = createRedis(env.REDIS_URL);
   const workers = queueRegistry.map((definition) => new Worker(definition.name, definition.processor(deps), {
-    connection, prefix: queuePrefix(), concurrency: definition.concurrency,
+    connection, prefix: queuePrefix(), concurrency: typeof definition.concurrency === 'function' ? definition.concurrency(deps) : definition.concurrency,
     // A killed worker's jobs come back after this, not after BullMQ's default 30 s.
     stalledInterval: 5_000, lockDuration: 15_000,
+    ...definition.workerOptions,
   }));
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  const sweeper = startSweeper(core, options.sweepIntervalMs ?? 5_000, options.sweepOlderThanMs ?? 30_000);
+  const sweeper = startSweeper(core, options.sweepIntervalMs ?? env.SWEEP_INTERVAL_MS, options.sweepOlderThanMs ?? env.SWEEP_AFTER_MS);
   return {
     core, workers,
     close: async () => {

@@ -57,6 +57,26 @@ export const envSpec = {
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
+  OUTBOUND_CONCURRENCY: variable({ description: 'sends in flight per worker process (outbound queue concurrency; sends mostly wait on the Graph API)', expects: 'an integer 1-1000', default: '64', parse: (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(raw);
+    return n;
+  } }),
+  OUTBOUND_RECIPIENT_GAP_MS: variable({ description: "minimum gap between two sends from one number to one recipient (Meta's pair rate: about one per 6 s)", expects: 'an integer number of milliseconds, 0 or more', default: '6000', parse: (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
+    return n;
+  } }),
+  SWEEP_INTERVAL_MS: variable({ description: 'how often a worker looks for stored webhook events the queue lost', expects: 'milliseconds, 0 to disable', default: '5000', parse: (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
+    return n;
+  } }),
+  SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
+    return n;
+  } }),
   DEMO: variable({ description: 'start the Meta simulator and a demo tenant with live traffic (pnpm start)', expects: 'true or false', default: 'false', parse: (raw) => {
     if (raw !== 'true' && raw !== 'false') throw new Error(raw);
     return raw === 'true';

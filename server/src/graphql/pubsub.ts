@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedis } from '../queue/connection.js';
 import { createPubSub } from '@graphql-yoga/subscription';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 
@@ -6,6 +6,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 // through Redis pub/sub. Payloads always carry tenantId so subscriptions filter on the server.
 export const Topics = {
   WebhookActivity: 'WEBHOOK_ACTIVITY',
+  CampaignProgress: 'CAMPAIGN_PROGRESS',
 } as const;
 
 export type Topic = (typeof Topics)[keyof typeof Topics];
@@ -16,8 +17,8 @@ export interface RedisPubSub {
 }
 
 export function createRedisPubSub(redisUrl: string, prefix = 'wabahub'): RedisPubSub {
-  const publishClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
-  const subscribeClient = new Redis(redisUrl, { lazyConnect: false, maxRetriesPerRequest: null });
+  const publishClient = createRedis(redisUrl);
+  const subscribeClient = createRedis(redisUrl);
   // Channel names are prefixed so several deployments (or test runs) can share one Redis.
   const eventTarget = createRedisEventTarget({ publishClient, subscribeClient });
   const pubSub = createPubSub({ eventTarget });

@@ -3,7 +3,18 @@ import { Redis, type RedisOptions } from 'ioredis';
 // BullMQ needs `maxRetriesPerRequest: null` on its connections so blocking commands wait out a
 // Redis restart instead of failing; everything in Redis is rebuildable from Postgres anyway.
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...options });
+  // ioredis reconnects by itself; without a listener each failed attempt is an "unhandled" error.
+  redis.on('error', logRedisError);
+  return redis;
+}
+
+let lastLogged = 0;
+/** At most one line every 5 s while Redis is unreachable. */
+export function logRedisError(error: Error): void {
+  if (Date.now() - lastLogged < 5_000) return;
+  lastLogged = Date.now();
+  console.error(`[redis] ${error.message} (retrying)`);
 }
 
 /** Keys of one deployment (or one test run) stay apart; the braces keep a queue in one Cluster slot. */
