@@ -72,5 +72,6 @@ export async function gql<T>(query: string, variables: Record<string, unknown> =
 /** "message (CODE)" for people. */
 export function describeError(error: unknown): { code: string; message: string } {
   if (error instanceof GraphQLRequestError) return { code: error.code, message: error.message };
+  if (error && typeof error === 'object' && 'code' in error && 'message' in error) return { code: String(error.code), message: String(error.message) };
   return { code: 'ERROR', message: error instanceof Error ? error.message : String(error) };
 }

@@ -15,7 +15,7 @@ export const REVOKE_API_KEY = `mutation RevokeApiKey($id: ID!) { revokeApiKey(id
 export const PHONE_NUMBERS = `query PhoneNumbers($first: Int, $after: String, $filter: PhoneNumberFilter) {
   phoneNumbers(first: $first, after: $after, filter: $filter) { edges { node { id tenantId phoneNumberId displayPhoneNumber wabaId verifiedName status qualityRating throughputTier hasOwnToken createdAt instance { id name status } } } ${PAGE} }
 }`;
-export const PHONE_NUMBER_OPTIONS = `query PhoneNumberOptions($filter: PhoneNumberFilter) { phoneNumbers(first: 100, filter: $filter) { edges { node { id tenantId phoneNumberId displayPhoneNumber throughputTier instance { id } } } totalCount } }`;
+export const PHONE_NUMBER_OPTIONS = `query PhoneNumberOptions { phoneNumbers(first: 100) { edges { node { id tenantId phoneNumberId displayPhoneNumber throughputTier instance { id } } } totalCount } }`;
 export const ADD_PHONE_NUMBER = `mutation AddPhoneNumber($input: AddPhoneNumberInput!) { addPhoneNumber(input: $input) { id } }`;
 
 export const INSTANCES = `query Instances($first: Int, $after: String, $filter: InstanceFilter) {
@@ -30,12 +30,17 @@ export const RULE_TEMPLATES = `query RuleTemplates($first: Int, $after: String, 
 }`;
 export const APPLY_RULE_TEMPLATE = `mutation ApplyRuleTemplate($input: ApplyRuleTemplateInput!) { applyRuleTemplate(input: $input) { id name } }`;
 
-// Live traffic. queueHealth, retryFailedJobs, unroutedEvents and trafficSeries come with the
-// operations work in progress on the server: panels show "unavailable" while the server rejects them.
+// Live traffic. Panels built on operator-only or newer operations show "unavailable" when a server
+// rejects them (an older server, or a tenant key) instead of breaking the page.
 export const WEBHOOK_ACTIVITY = `subscription WebhookActivity($filter: WebhookActivityFilter) {
   webhookActivity(filter: $filter) { id kind direction tenantId instanceId phoneNumberId wabaId messageId wamid contactWaId contactName messageType status summary webhookEventId occurredAt }
 }`;
-export const TRAFFIC_SERIES = `query TrafficSeries($seconds: Int) { trafficSeries(seconds: $seconds) { at inbound outbound } }`;
+export const TRAFFIC_SERIES = `query TrafficSeries { trafficSeries(seconds: 300) { at inbound outbound } }`;
 export const QUEUE_HEALTH = `query QueueHealth { queueHealth { name waiting active delayed failed completed } }`;
 export const RETRY_FAILED_JOBS = `mutation RetryFailedJobs($queue: String!) { retryFailedJobs(queue: $queue) }`;
-export const UNROUTED_EVENTS = `query UnroutedEvents { unroutedEvents(first: 20) { edges { node { id phoneNumberId wabaId field fix createdAt } } totalCount } }`;
+export const UNROUTED_EVENTS = `query UnroutedEvents { unroutedEvents(first: 20) { edges { node { id phoneNumberId wabaId field fix createdAt webhookEventId } } totalCount } }`;
+export const REPLAY_WEBHOOK_EVENT = `mutation ReplayWebhookEvent($id: ID!) { replayWebhookEvent(id: $id) { id state } }`;
+export const WEBHOOK_EVENTS = `query WebhookEvents($first: Int, $after: String, $filter: WebhookEventFilter) {
+  webhookEvents(first: $first, after: $after, filter: $filter) { edges { node { id state attempts error receivedAt processedAt summary tenantIds } } pageInfo { hasNextPage endCursor } totalCount }
+}`;
+export const WEBHOOK_EVENT_BODY = `query WebhookEventBody($id: ID!) { webhookEvent(id: $id) { id rawBody } }`;

@@ -37,4 +37,5 @@ export interface ActivityFilter { tenantId?: string | null; phoneNumberId?: stri
 
 export interface TrafficPoint { at: string; inbound: number; outbound: number }
 export interface QueueHealth { name: string; waiting: number; active: number; delayed: number; failed: number; completed: number }
-export interface UnroutedEvent { id: string; phoneNumberId: string | null; wabaId: string | null; field: string | null; fix: string; createdAt: string }
+export interface UnroutedEvent { id: string; phoneNumberId: string | null; wabaId: string | null; field: string | null; fix: string; createdAt: string; webhookEventId: string }
+export interface WebhookEvent { id: string; state: string; attempts: number; error: string | null; receivedAt: string; processedAt: string | null; summary: Record<string, number> | null; tenantIds: string[] }

@@ -42,7 +42,7 @@ describe('useConnection', () => {
 
   it('ignores the answer to a request overtaken by a newer reload (fast filter typing)', async () => {
     const resolvers: ((c: Connection<{ id: string }>) => void)[] = [];
-    const list = useConnection(() => new Promise((resolve) => resolvers.push(resolve)));
+    const list = useConnection<{ id: string }>(() => new Promise((resolve) => resolvers.push(resolve)));
     const first = list.reload();
     const second = list.reload();
     const page = (id: string) => ({ edges: [{ node: { id } }], pageInfo: { hasNextPage: false, endCursor: null }, totalCount: 1 });

@@ -5,6 +5,7 @@ import type { Activity, ActivityKind } from '../api/types';
 // chart, a refresh of the unrouted panel, an alert. The page supplies those effects as a context.
 
 export type AlertLevel = 'info' | 'warning' | 'error';
+export interface LiveAlert { id: string; level: AlertLevel; activity: Activity }
 
 export interface ActivityEffects {
   /** Adds the row to the live feed. */
