@@ -13,6 +13,10 @@ import { AutomationService } from './modules/automation/automation.service.js';
 import { WebhookService } from './modules/webhooks/webhooks.service.js';
 import { MessageService } from './modules/messages/messages.service.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
+import { MessageTemplateService } from './modules/message-templates/message-templates.service.js';
+import { OutboundService } from './modules/outbound/outbound.service.js';
+import { createSendLimiter } from './modules/outbound/outbound.jobs.js';
+import { CampaignService } from './modules/campaigns/campaigns.service.js';
 
 export interface ServiceDeps {
   db: Database;
@@ -34,7 +38,10 @@ export function createServices({ db, env, redis, queues, graph, activity }: Serv
   const webhooks = new WebhookService(db, queues);
   const messages = new MessageService(db);
   const contacts = new ContactService(db);
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts };
+  const messageTemplates = new MessageTemplateService(db, graph, phoneNumbers, env.META_SYSTEM_TOKEN);
+  const outbound = new OutboundService(db, queues, createSendLimiter({ redis, env }), instances, phoneNumbers, messageTemplates);
+  const campaigns = new CampaignService(db, queues, instances, messageTemplates);
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -8,6 +8,9 @@ import { AutomationResolver } from '../modules/automation/automation.resolver.js
 import { ActivityResolver } from '../modules/activity/activity.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhooks.resolver.js';
 import { MessageResolver } from '../modules/messages/messages.resolver.js';
+import { MessageTemplateResolver } from '../modules/message-templates/message-templates.resolver.js';
+import { OutboundResolver } from '../modules/outbound/outbound.resolver.js';
+import { CampaignResolver } from '../modules/campaigns/campaigns.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -21,4 +24,7 @@ export const resolvers: NonEmptyArray<Function> = [
   ActivityResolver,
   WebhookResolver,
   MessageResolver,
+  MessageTemplateResolver,
+  OutboundResolver,
+  CampaignResolver,
 ];

@@ -40,6 +40,20 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** A free-form message outside the customer's 24-hour window: only an approved template may go. */
+export class WindowClosedError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('WINDOW_CLOSED', message, details);
+  }
+}
+
+/** Meta refused a call made on the caller's behalf (e.g. listing templates with an expired token). */
+export class MetaRequestError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('META_ERROR', message, details);
+  }
+}
+
 export class ForbiddenError extends DomainError {
   constructor(message = 'only the operator may do this') {
     super('FORBIDDEN', message);

@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, WorkerOptions } from 'bullmq';
 
 // Every queue and the job it runs, in one place: a reader finds every job here.
 export const QueueName = {
@@ -10,9 +10,12 @@ export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
 export interface QueueDefinition<Deps> {
   name: QueueName;
-  concurrency: number;
+  /** Jobs in flight per worker process; a function when it comes from the environment. */
+  concurrency: number | ((deps: Deps) => number);
+  /** Overrides of the worker's stall handling for this queue (e.g. how many stalls a job survives). */
+  workerOptions?: Partial<Pick<WorkerOptions, 'maxStalledCount' | 'lockDuration' | 'stalledInterval'>>;
   /** Builds the processor once per worker process. */
-  processor: (deps: Deps) => (job: Job) => Promise<unknown>;
+  processor: (deps: Deps) => (job: Job, token?: string) => Promise<unknown>;
 }
 
 /** Filled by each domain's `<domain>.jobs.ts` through `jobs.ts` (see worker.ts). */

@@ -1,0 +1,121 @@
+import { DelayedError, type Job, type Queue } from 'bullmq';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import type { JobDeps } from '../../jobs.js';
+import { Topics } from '../../graphql/pubsub.js';
+import { queuePrefix } from '../../queue/connection.js';
+import { messages, type MessageStatus } from '../messages/messages.table.js';
+import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends } from '../outbound/outbound.jobs.js';
+import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
+
+// One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages
+// (once; again after a crash, which is harmless: send jobs are named by message id), then stays
+// alive as the campaign's progress ticker: every second it counts the messages by status, publishes
+// the counts when they changed, and marks the campaign completed once nothing is left to send. It
+// keeps ticking a while after that, because delivered and read statuses keep arriving.
+
+/** One campaign to run; `tenantId` scopes every read. */
+export interface CampaignJob {
+  tenantId: string;
+  campaignId: string;
+}
+
+export const CAMPAIGN_TICK_MS = 1_000;
+const PAUSED_TICK_MS = 3_000;
+/** How long progress is still reported after a campaign finished. */
+export const CAMPAIGN_TAIL_MS = 2 * 60_000;
+const ENQUEUE_PAGE = 5_000;
+
+export function campaignJobId(campaignId: string): string {
+  return `campaign-${campaignId}`;
+}
+
+export async function enqueueCampaignJob(queue: Queue, job: CampaignJob): Promise<void> {
+  await queue.add(OutboundJobName.Campaign, job, { jobId: campaignJobId(job.campaignId), removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 }, attempts: 20, backoff: { type: 'exponential', delay: 1_000 } });
+}
+
+/** Per-status counts of a campaign's messages. */
+export interface CampaignCounts {
+  total: number;
+  queued: number;
+  sending: number;
+  sent: number;
+  delivered: number;
+  read: number;
+  failed: number;
+  unknown: number;
+}
+
+/** What the campaignProgress subscription carries; published on Redis, so plain JSON. */
+export interface CampaignProgressPayload extends CampaignCounts {
+  tenantId: string;
+  campaignId: string;
+  state: CampaignState;
+  updatedAt: string;
+}
+
+export async function countCampaign(db: Database, campaign: Pick<CampaignRow, 'id' | 'tenantId'>): Promise<CampaignCounts> {
+  const rows = await db.select({ status: messages.status, n: sql<number>`count(*)::int` }).from(messages)
+    .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId))).groupBy(messages.status);
+  const counts: CampaignCounts = { total: 0, queued: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, unknown: 0 };
+  for (const r of rows) {
+    counts.total += r.n;
+    if (r.status in counts && r.status !== ('total' as MessageStatus)) counts[r.status as Exclude<keyof CampaignCounts, 'total'>] += r.n;
+  }
+  return counts;
+}
+
+export function progressPayload(campaign: Pick<CampaignRow, 'id' | 'tenantId' | 'state'>, counts: CampaignCounts): CampaignProgressPayload {
+  return { tenantId: campaign.tenantId, campaignId: campaign.id, state: campaign.state, ...counts, updatedAt: new Date().toISOString() };
+}
+
+export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token?: string): Promise<unknown> {
+  const db = deps.database.db;
+  const load = async () => (await db.select().from(campaigns).where(and(eq(campaigns.id, job.data.campaignId), eq(campaigns.tenantId, job.data.tenantId))))[0];
+  let campaign = await load();
+  if (!campaign) return { outcome: 'missing' };
+
+  if (campaign.state === 'queued') {
+    await enqueueQueuedMessages(db, deps.queues.outbound, campaign);
+    await db.update(campaigns).set({ state: 'running', startedAt: sql`coalesce(${campaigns.startedAt}, now())` })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'queued')));
+    campaign = (await load())!;
+  }
+
+  const counts = await countCampaign(db, campaign);
+  if (campaign.state === 'running' && counts.queued === 0 && counts.sending === 0) {
+    const [done] = await db.update(campaigns).set({ state: 'completed', finishedAt: new Date() })
+      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'running'))).returning();
+    if (done) campaign = done;
+  }
+  await publishIfChanged(deps, campaign, counts);
+
+  const finishedLongAgo = campaign.finishedAt !== null && Date.now() - new Date(campaign.finishedAt).getTime() > CAMPAIGN_TAIL_MS;
+  if (finishedLongAgo) return { outcome: campaign.state, ...counts };
+  await job.moveToDelayed(Date.now() + (campaign.state === 'paused' ? PAUSED_TICK_MS : CAMPAIGN_TICK_MS), token);
+  throw new DelayedError('campaign progress: next tick');
+}
+
+/** Enqueues every still-queued message of a campaign, in pages, behind conversational sends. */
+export async function enqueueQueuedMessages(db: Database, queue: Queue, campaign: Pick<CampaignRow, 'id' | 'tenantId'>, suffix?: string): Promise<number> {
+  let after: string | null = null;
+  let total = 0;
+  for (;;) {
+    const page: { id: string }[] = await db.select({ id: messages.id }).from(messages)
+      .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId), inArray(messages.status, ['queued']), after ? gt(messages.id, after) : undefined))
+      .orderBy(asc(messages.id)).limit(ENQUEUE_PAGE);
+    if (page.length === 0) return total;
+    await enqueueSends(queue, page.map((m) => ({ tenantId: campaign.tenantId, messageId: m.id })), { priority: CAMPAIGN_PRIORITY, suffix });
+    total += page.length;
+    after = page[page.length - 1].id;
+  }
+}
+
+async function publishIfChanged(deps: JobDeps, campaign: CampaignRow, counts: CampaignCounts): Promise<void> {
+  const key = `${queuePrefix()}:campaign:${campaign.id}:progress`;
+  const fingerprint = JSON.stringify([campaign.state, counts]);
+  const previous = await deps.redis.getset(key, fingerprint);
+  await deps.redis.pexpire(key, CAMPAIGN_TAIL_MS * 2);
+  if (previous === fingerprint) return;
+  deps.pubSub.pubSub.publish(Topics.CampaignProgress, progressPayload(campaign, counts));
+}

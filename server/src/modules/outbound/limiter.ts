@@ -1,0 +1,200 @@
+import type { Redis } from 'ioredis';
+
+// The per-number send limiter, shared by every worker process through Redis. Every decision is one
+// Lua script, so it is atomic across processes, and every clock reading is Redis's own TIME, so
+// the processes' clocks never have to agree.
+//
+// Why slots and not a plain counter: Meta (and the simulator) count a message in the second it is
+// *accepted*, which is somewhere between our request leaving and its answer arriving. A limiter that
+// counts requests when they leave can be fooled by jitter: 80 requests granted over 0..999 ms, the
+// first delayed 10 ms on the way, the 81st granted at 1000 ms and not delayed, and Meta sees 81
+// messages in one second. So a number has `tier` slots; a send holds one from the moment it is
+// granted until one second after its answer arrived (`release`). Two sends that use the same slot
+// are then accepted at least one second apart, whatever the latency, so no sliding one-second window
+// can ever hold more than `tier` accepted messages. The cost is the latency: a slot turns over every
+// 1 s + round trip, so a number runs at tier / (1 + latency) — 98 % at 20 ms.
+//
+// A send that was refused outright (a 4xx: Meta did not accept it) gives its slot back at once. A
+// worker that dies holding a slot loses it only until the lease ends.
+//
+// Per-recipient pacing works the same way: the recipient is held while a send to them is in flight
+// and until `gapMs` after its answer (Meta allows about one message per 6 s to one person).
+//
+// A job that has to wait is told how long. Waiting jobs are counted per number and spread over the
+// coming seconds at the tier's rate, so a backlog of 10,000 jobs for one number comes back a few
+// at a time instead of all at once, each most likely finding a free slot.
+
+/** Why a send must wait. */
+export type WaitReason = 'number_backoff' | 'recipient' | 'throughput';
+
+export type Acquired = { granted: true } | { granted: false; reason: WaitReason; waitMs: number };
+
+/** What became of a granted send, which decides how its slot and its recipient are released. */
+export type ReleaseOutcome =
+  /** Meta accepted it: hold the slot one second and the recipient `gapMs` from now. */
+  | 'accepted'
+  /** No answer (timeout, dropped connection): it may have been accepted, so release as if it was. */
+  | 'unknown'
+  /** Meta refused it: it never counted, so the slot and the recipient are free again at once. */
+  | 'refused';
+
+export interface LimiterOptions {
+  /** Key namespace, e.g. the queue prefix `{wabahub}` (braces keep the keys in one Cluster slot). */
+  prefix: string;
+  /** Minimum gap between two sends from one number to one recipient (default 6000 ms; 0 disables). */
+  recipientGapMs?: number;
+  /** How long a granted slot stays held without a release: the Graph timeout plus a margin. */
+  leaseMs?: number;
+  /** Length of Meta's throughput window (1000 ms). */
+  windowMs?: number;
+}
+
+const ACQUIRE = `
+local slots, backoff, pace, waiters = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local tier = tonumber(ARGV[1])
+local token = ARGV[2]
+local lease = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local gap = tonumber(ARGV[5])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+-- A job coming back from a wait is no longer waiting; forget waiters that never came back.
+redis.call('ZREM', waiters, token)
+redis.call('ZREMRANGEBYSCORE', waiters, '-inf', now - 5000)
+-- The recipient first: a send paced for its recipient does not queue for the number.
+local paceUntil = tonumber(redis.call('GET', pace) or '0')
+if paceUntil > now then return {2, paceUntil - now} end
+redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
+local used = redis.call('ZCARD', slots)
+local blocked = redis.call('PTTL', backoff)
+if blocked <= 0 and used < tier then
+  redis.call('ZADD', slots, now + lease, token)
+  redis.call('PEXPIRE', slots, lease + window + 1000)
+  if gap > 0 then redis.call('SET', pace, now + lease, 'PX', lease) end
+  return {0, 0}
+end
+-- Wait for the earlier of a slot turning over (at most a window away: one in flight frees a window
+-- after its answer) or the end of the number's backoff, plus this job's place among the waiters.
+local start = 0
+if blocked > 0 then start = blocked end
+if used >= tier then
+  local first = redis.call('ZRANGE', slots, 0, 0, 'WITHSCORES')
+  local free = math.min(tonumber(first[2]) - now, window)
+  if free > start then start = free end
+end
+local ahead = redis.call('ZCOUNT', waiters, now - 5000, '+inf')
+local wait = start + math.floor(ahead * window / tier)
+redis.call('ZADD', waiters, now + wait, token)
+redis.call('PEXPIRE', waiters, wait + 10000)
+if blocked > 0 then return {1, wait} end
+return {3, wait}
+`;
+
+const RELEASE = `
+local slots, pace, counter = KEYS[1], KEYS[2], KEYS[3]
+local token = ARGV[1]
+local outcome = ARGV[2]
+local gap = tonumber(ARGV[3])
+local window = tonumber(ARGV[4])
+local paceFor = tonumber(ARGV[5])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if outcome == 'refused' then
+  redis.call('ZREM', slots, token)
+else
+  redis.call('ZADD', slots, now + window, token)
+  redis.call('PEXPIRE', slots, window + 60000)
+end
+if paceFor > 0 then
+  redis.call('SET', pace, now + paceFor, 'PX', paceFor)
+elseif outcome == 'refused' or gap <= 0 then
+  redis.call('DEL', pace)
+else
+  redis.call('SET', pace, now + gap, 'PX', gap)
+end
+if outcome == 'accepted' then
+  local key = counter .. ':' .. math.floor(now / 1000)
+  redis.call('INCR', key)
+  redis.call('EXPIRE', key, 120)
+end
+return now
+`;
+
+type LimiterRedis = Redis & {
+  outboundAcquire(slots: string, backoff: string, pace: string, waiters: string, tier: number, token: string, leaseMs: number, windowMs: number, gapMs: number): Promise<[number, number]>;
+  outboundRelease(slots: string, pace: string, counter: string, token: string, outcome: ReleaseOutcome, gapMs: number, windowMs: number, paceForMs: number): Promise<number>;
+};
+
+const REASONS: Record<number, WaitReason> = { 1: 'number_backoff', 2: 'recipient', 3: 'throughput' };
+
+export class SendLimiter {
+  private readonly redis: LimiterRedis;
+  readonly recipientGapMs: number;
+  readonly leaseMs: number;
+  readonly windowMs: number;
+
+  constructor(redis: Redis, private readonly options: LimiterOptions) {
+    this.recipientGapMs = options.recipientGapMs ?? 6_000;
+    this.leaseMs = options.leaseMs ?? 20_000;
+    this.windowMs = options.windowMs ?? 1_000;
+    if (!('outboundAcquire' in redis)) {
+      redis.defineCommand('outboundAcquire', { numberOfKeys: 4, lua: ACQUIRE });
+      redis.defineCommand('outboundRelease', { numberOfKeys: 3, lua: RELEASE });
+    }
+    this.redis = redis as LimiterRedis;
+  }
+
+  private key(number: string, what: string): string {
+    return `${this.options.prefix}:outbound:${number}:${what}`;
+  }
+
+  /** Asks to send one message now from `number` (Meta's Phone Number ID) to `recipient`. `token` names this send (the message id). */
+  async acquire(number: string, tier: number, recipient: string, token: string): Promise<Acquired> {
+    const [code, waitMs] = await this.redis.outboundAcquire(
+      this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, `to:${recipient}`), this.key(number, 'waiters'),
+      tier, token, this.leaseMs, this.windowMs, this.recipientGapMs,
+    );
+    if (code === 0) return { granted: true };
+    return { granted: false, reason: REASONS[code] ?? 'throughput', waitMs: Math.max(1, waitMs) };
+  }
+
+  /**
+   * Ends a granted send. `recipientPauseMs` overrides the recipient's gap (Meta's 131056 asks for a
+   * longer pause before the next message to that person).
+   */
+  async release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0): Promise<void> {
+    await this.redis.outboundRelease(
+      this.key(number, 'slots'), this.key(number, `to:${recipient}`), this.key(number, 'sent'),
+      token, outcome, this.recipientGapMs, this.windowMs, recipientPauseMs,
+    );
+  }
+
+  /** Meta said the number is over its limit (130429): every worker holds that number's sends for `ms`. */
+  async backOffNumber(number: string, ms: number): Promise<void> {
+    const key = this.key(number, 'backoff');
+    // Never shorten a longer backoff another worker already set.
+    const current = await this.redis.pttl(key);
+    if (current < ms) await this.redis.set(key, '1', 'PX', ms);
+  }
+
+  /** Forgets a number's backoff (the operator resumed it). */
+  async clearBackoff(number: string): Promise<void> {
+    await this.redis.del(this.key(number, 'backoff'));
+  }
+
+  /**
+   * Sends Meta accepted per second over the last `seconds` seconds (oldest first), from the
+   * counters `release` keeps, for the dashboard. The current, unfinished second is left out.
+   */
+  async sentPerSecond(numbers: string[], seconds = 60): Promise<Map<string, number[]>> {
+    const out = new Map<string, number[]>();
+    if (numbers.length === 0) return out;
+    const [sec] = await this.redis.time();
+    const now = Number(sec);
+    const keys: string[] = [];
+    for (const n of numbers) for (let s = now - seconds; s < now; s++) keys.push(`${this.key(n, 'sent')}:${s}`);
+    const values = await this.redis.mget(keys);
+    numbers.forEach((n, i) => out.set(n, values.slice(i * seconds, (i + 1) * seconds).map((v) => Number(v ?? 0))));
+    return out;
+  }
+}

@@ -1,0 +1,311 @@
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { decryptSecret } from '../../lib/secrets.js';
+import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
+import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
+import { campaigns } from '../campaigns/campaigns.table.js';
+import { contacts } from '../contacts/contacts.table.js';
+import { applyPendingStatuses } from '../messages/message-status.js';
+import { messageAttempts, messages } from '../messages/messages.table.js';
+import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import type { SendLimiter, WaitReason } from './limiter.js';
+
+// One send, from a queued message to Meta's answer, and what each answer means. The worker job
+// (outbound.jobs.ts) calls `send` and turns a `delay` into a BullMQ delayed job.
+//
+// No double sends. The order is: limiter slot → claim (queued → sending, and an attempt row with
+// outcome `pending`, in ONE statement) → call Meta → record the outcome. So every call to Meta has
+// a `pending` attempt written before it, and a worker that dies mid-call leaves that attempt behind.
+// A job that later finds the message `sending` with a `pending` attempt does not send again:
+//   - while the attempt is younger than the lease (the Graph timeout plus a margin) the call may
+//     still be in flight in another process: the job waits the lease out;
+//   - after that the attempt becomes `unknown` and the message `unknown`: Meta may or may not have
+//     accepted it, and resending could deliver it twice. It is counted (`outboundStats`), shown in the
+//     timeline, and reconciled when a late answer is recorded (`recordSent` accepts `unknown`).
+// What the worker does see, it acts on: Meta's errors by kind (meta-errors.ts), and a dropped
+// connection or a timeout as a retry with backoff, the way meta-errors.ts asks. (Meta's edge drops
+// connections before reading the request; a timeout is far longer than Meta's latency.)
+
+export const MAX_TRANSIENT_RETRIES = 8;
+/** Longest wait between two retries of a transient failure. */
+export const MAX_BACKOFF_MS = 5 * 60_000;
+/** Meta error codes that are rate limits: their retries do not count toward MAX_TRANSIENT_RETRIES. */
+const RATE_LIMIT_CODES = [130429, 131056, 190];
+
+export interface SendJobData {
+  tenantId: string;
+  messageId: string;
+}
+
+export type SendResult =
+  | { outcome: 'sent'; wamid: string }
+  | { outcome: 'failed'; code: number | null }
+  | { outcome: 'unknown' }
+  | { outcome: 'delay'; ms: number; reason: WaitReason | 'retry' | 'in_flight' }
+  | { outcome: 'skipped'; why: 'missing' | 'done' | 'number_paused' | 'campaign_paused' | 'claimed_elsewhere' };
+
+export interface SenderDeps {
+  db: Database;
+  graph: GraphClient;
+  limiter: SendLimiter;
+  activity: ActivityPublisher;
+  secretsKey: Buffer;
+  systemToken: string;
+}
+
+type Loaded = NonNullable<Awaited<ReturnType<OutboundSender['load']>>>;
+interface Attempt { id: string; attempt: number }
+
+export class OutboundSender {
+  constructor(private readonly deps: SenderDeps) {}
+
+  async send(job: SendJobData): Promise<SendResult> {
+    const row = await this.load(job);
+    if (!row) return { outcome: 'skipped', why: 'missing' };
+    if (row.status === 'sending') {
+      const recovered = await this.recoverInterrupted(row);
+      if (recovered) return recovered;
+      row.status = 'queued';
+    }
+    if (row.status !== 'queued') return { outcome: 'skipped', why: 'done' };
+    // Paused number or campaign: the message stays queued; resuming enqueues it again.
+    if (row.numberStatus === 'paused') return { outcome: 'skipped', why: 'number_paused' };
+    if (row.campaignState === 'paused') return { outcome: 'skipped', why: 'campaign_paused' };
+    if (row.campaignState === 'cancelled') {
+      await this.recordFailed(row, null, { code: null, title: 'campaign cancelled', detail: null });
+      return { outcome: 'failed', code: null };
+    }
+
+    const { limiter } = this.deps;
+    const acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
+    if (!acquired.granted) return { outcome: 'delay', ms: acquired.waitMs + jitter(25), reason: acquired.reason };
+
+    const attempt = await this.claim(row);
+    if (!attempt) {
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
+      return { outcome: 'skipped', why: 'claimed_elsewhere' };
+    }
+
+    let wamid: string | undefined;
+    try {
+      const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
+      const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
+      wamid = answer.messages?.[0]?.id;
+    } catch (error) {
+      const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
+      return this.onError(row, attempt, metaError);
+    }
+    if (!wamid) {
+      // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown');
+      await this.recordUnknown(row, attempt, 'Meta answered without a message id');
+      return { outcome: 'unknown' };
+    }
+    await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted');
+    await this.recordSent(row, attempt, wamid);
+    return { outcome: 'sent', wamid };
+  }
+
+  /** The message with what a send needs: recipient, number (tier, status, token) and campaign state. */
+  async load(job: SendJobData) {
+    const [row] = await this.deps.db.select({
+      id: messages.id, tenantId: messages.tenantId, instanceId: messages.instanceId, status: messages.status, type: messages.type, text: messages.text,
+      payload: messages.payload, campaignId: messages.campaignId, waId: contacts.waId,
+      numberRowId: phoneNumbers.id, metaNumberId: phoneNumbers.phoneNumberId, tier: phoneNumbers.throughputTier, numberStatus: phoneNumbers.status,
+      accessToken: phoneNumbers.accessToken, wabaId: phoneNumbers.wabaId, displayPhoneNumber: phoneNumbers.displayPhoneNumber,
+      campaignState: campaigns.state,
+    }).from(messages)
+      .innerJoin(contacts, eq(contacts.id, messages.contactId))
+      .innerJoin(phoneNumbers, eq(phoneNumbers.id, messages.phoneNumberId))
+      .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
+      .where(and(eq(messages.id, job.messageId), eq(messages.tenantId, job.tenantId), eq(messages.direction, 'outbound')));
+    return row;
+  }
+
+  private tokenOf(row: Loaded): string {
+    return row.accessToken ? decryptSecret(row.accessToken, this.deps.secretsKey) : this.deps.systemToken;
+  }
+
+  /**
+   * The message is `sending`: either another process is calling Meta right now, or one died doing
+   * so. Returns what to do, or null when the message can simply be sent (no attempt is pending).
+   */
+  private async recoverInterrupted(row: Loaded): Promise<SendResult | null> {
+    const [last] = await this.deps.db.select({
+      id: messageAttempts.id, attempt: messageAttempts.attempt, outcome: messageAttempts.outcome,
+      ageMs: sql<number>`(extract(epoch from (now() - ${messageAttempts.startedAt})) * 1000)::float8`,
+    }).from(messageAttempts).where(and(eq(messageAttempts.tenantId, row.tenantId), eq(messageAttempts.messageId, row.id))).orderBy(desc(messageAttempts.attempt)).limit(1);
+    if (last?.outcome === 'pending') {
+      const leaseMs = this.deps.limiter.leaseMs;
+      if (last.ageMs < leaseMs) return { outcome: 'delay', ms: Math.ceil(leaseMs - last.ageMs) + 250, reason: 'in_flight' };
+      await this.recordUnknown(row, last, 'the worker stopped during the call to Meta; the answer was never seen, so the message is not sent again');
+      return { outcome: 'unknown' };
+    }
+    // `sending` without a pending attempt cannot come from a claim (one statement); put it back.
+    await this.deps.db.update(messages).set({ status: 'queued' }).where(and(eq(messages.id, row.id), eq(messages.status, 'sending')));
+    return null;
+  }
+
+  /** queued → sending, and the attempt recorded as `pending`, atomically; null if the message was not queued. */
+  private async claim(row: Loaded): Promise<Attempt | null> {
+    const rows = await this.deps.db.execute<{ id: string; attempt: number }>(sql`
+      with claimed as (
+        update messages set status = 'sending', updated_at = now()
+        where id = ${row.id} and tenant_id = ${row.tenantId} and status = 'queued'
+        returning id, tenant_id
+      )
+      insert into message_attempts (tenant_id, message_id, attempt, outcome)
+      select tenant_id, id, coalesce((select max(attempt) from message_attempts where message_id = ${row.id}), 0) + 1, 'pending' from claimed
+      returning id, attempt`);
+    return rows[0] ?? null;
+  }
+
+  private async onError(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<SendResult> {
+    const { limiter } = this.deps;
+    const release = (outcome: 'refused' | 'unknown', pauseMs = 0) => limiter.release(row.metaNumberId, row.waId, row.id, outcome, pauseMs);
+    const failure = { code: error.code, title: error.message, detail: error.details ?? null };
+    switch (error.kind) {
+      case 'rate_limited_number': {
+        // Meta counts traffic we cannot see (inbound messages): hold the whole number, every worker.
+        const ms = error.backoffMs ?? 1_000;
+        await release('refused');
+        await limiter.backOffNumber(row.metaNumberId, ms);
+        await this.recordRetry(row, attempt, error);
+        return { outcome: 'delay', ms: ms + jitter(200), reason: 'number_backoff' };
+      }
+      case 'rate_limited_recipient': {
+        // Only this recipient waits; the number's other sends go on.
+        const ms = Math.max(error.backoffMs ?? 6_000, limiter.recipientGapMs);
+        await release('refused', ms);
+        await this.recordRetry(row, attempt, error);
+        return { outcome: 'delay', ms: ms + jitter(200), reason: 'recipient' };
+      }
+      case 'transient':
+      case 'network': {
+        await release(error.kind === 'network' ? 'unknown' : 'refused');
+        const retries = (await this.transientRetries(row)) + 1;
+        if (retries > MAX_TRANSIENT_RETRIES) {
+          await this.recordFailed(row, attempt, { ...failure, title: `${failure.title} (gave up after ${MAX_TRANSIENT_RETRIES} retries)` });
+          return { outcome: 'failed', code: error.code };
+        }
+        await this.recordRetry(row, attempt, error);
+        const ms = Math.min(MAX_BACKOFF_MS, (error.backoffMs ?? 1_000) * 2 ** (retries - 1));
+        return { outcome: 'delay', ms: ms + jitter(ms / 10), reason: 'retry' };
+      }
+      case 'token': {
+        // The credential is bad: every send of this number would fail the same way. Stop them all
+        // (the message goes back to the queue) and tell the operator; resumePhoneNumber restarts.
+        await release('refused');
+        await this.recordRetry(row, attempt, error);
+        await this.pauseNumber(row, error);
+        return { outcome: 'skipped', why: 'number_paused' };
+      }
+      case 'policy_limited': {
+        // Spam or marketing limits: more sends make it worse. Fail, tell the tenant, and stop the
+        // campaign when Meta says the number is spamming (131048).
+        await release('refused');
+        await this.recordFailed(row, attempt, failure);
+        if (error.code === 131048 && row.campaignId) {
+          await this.deps.db.update(campaigns).set({ state: 'paused' }).where(and(eq(campaigns.id, row.campaignId), inArray(campaigns.state, ['queued', 'running'])));
+        }
+        this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: (#${error.code}) ${error.message}${row.campaignId && error.code === 131048 ? '; its campaign is paused' : ''}`);
+        return { outcome: 'failed', code: error.code };
+      }
+      case 'window_closed':
+      case 'terminal':
+      default:
+        await release('refused');
+        await this.recordFailed(row, attempt, failure);
+        return { outcome: 'failed', code: error.code };
+    }
+  }
+
+  private async transientRetries(row: Loaded): Promise<number> {
+    const [r] = await this.deps.db.execute<{ n: number }>(sql`
+      select count(*)::int as n from message_attempts
+      where message_id = ${row.id} and outcome = 'retry' and (error_code is null or error_code not in ${sql.raw(`(${RATE_LIMIT_CODES.join(',')})`)})`);
+    return r?.n ?? 0;
+  }
+
+  private async recordSent(row: Loaded, attempt: Attempt, wamid: string): Promise<void> {
+    // A late answer for a message already declared `unknown` is still the truth: it moves on.
+    const updated = await retrying(() => this.deps.db.execute<{ id: string }>(sql`
+      with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = now() where id = ${attempt.id})
+      update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
+      where id = ${row.id} and status in ('sending', 'unknown')
+      returning id`));
+    // Meta's own `sent` (or later) status may have arrived before this write: apply what is stored.
+    if (updated.length > 0) await retrying(() => applyPendingStatuses(this.deps.db, { wamid }));
+    this.deps.activity.publish([{
+      ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
+      wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
+    }]);
+  }
+
+  private async recordRetry(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<void> {
+    await retrying(() => this.deps.db.execute(sql`
+      with a as (update message_attempts set outcome = 'retry', error_code = ${error.code}, error_message = ${describe(error)}, finished_at = now() where id = ${attempt.id})
+      update messages set status = 'queued', updated_at = now() where id = ${row.id} and status = 'sending'`));
+  }
+
+  async recordFailed(row: Pick<Loaded, 'id' | 'tenantId' | 'instanceId' | 'metaNumberId' | 'wabaId' | 'waId' | 'type'>, attempt: Attempt | null, failure: { code: number | null; title: string; detail: string | null }): Promise<void> {
+    await retrying(() => this.deps.db.execute(sql`
+      with a as (update message_attempts set outcome = 'failed', error_code = ${failure.code}, error_message = ${failure.title}, finished_at = now() where id = ${attempt?.id ?? null})
+      update messages set status = 'failed', failed_at = now(), error_code = ${failure.code}, error_title = ${failure.title}, error_detail = ${failure.detail}, updated_at = now()
+      where id = ${row.id} and status in ('queued', 'sending')`));
+    this.deps.activity.publish([{
+      ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
+      messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'failed', summary: `failed: ${failure.code !== null ? `(#${failure.code}) ` : ''}${failure.title}`,
+    }]);
+  }
+
+  private async recordUnknown(row: Loaded, attempt: Attempt, why: string): Promise<void> {
+    await retrying(() => this.deps.db.execute(sql`
+      with a as (update message_attempts set outcome = 'unknown', error_message = ${why}, finished_at = now() where id = ${attempt.id} and outcome = 'pending')
+      update messages set status = 'unknown', updated_at = now() where id = ${row.id} and status = 'sending'`));
+    this.deps.activity.publish([{
+      ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
+      messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'unknown', summary: `outcome unknown: ${why}`,
+    }]);
+  }
+
+  private async pauseNumber(row: Loaded, error: MetaApiError): Promise<void> {
+    const paused = await this.deps.db.update(phoneNumbers).set({ status: 'paused' })
+      .where(and(eq(phoneNumbers.id, row.numberRowId), sql`${phoneNumbers.status} <> 'paused'`)).returning({ id: phoneNumbers.id });
+    if (paused.length === 0) return; // another worker already did (and alerted)
+    this.alert(row, 'NUMBER_PAUSED', `sends from ${row.displayPhoneNumber} are paused: Meta refused its access token ((#${error.code}) ${error.message}). Fix the token, then run resumePhoneNumber.`);
+  }
+
+  private alert(row: Loaded, status: string, summary: string): void {
+    console.warn(`[outbound] ${summary}`);
+    this.deps.activity.publish([{
+      ...emptyActivity(), kind: 'account_update', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
+      wabaId: row.wabaId, messageId: row.id, status, summary,
+    }]);
+  }
+}
+
+function summaryOf(row: Pick<Loaded, 'text' | 'type'>): string {
+  const text = row.text ?? row.type;
+  return text.length > 140 ? `${text.slice(0, 139)}…` : text;
+}
+
+function describe(error: MetaApiError): string {
+  return `(#${error.code}) ${error.message}${error.details ? `: ${error.details}` : ''}`;
+}
+
+function jitter(maxMs: number): number {
+  return Math.floor(Math.random() * maxMs);
+}
+
+/** Writes after Meta answered are retried briefly: losing one would lose what Meta told us. */
+async function retrying<T>(write: () => Promise<T>, tries = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (i >= tries) throw error;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
+    }
+  }
+}
