@@ -117,7 +117,7 @@ describe('inbound pipeline under faults', () => {
     const deadline = Date.now() + 120_000;
     let unfinished = -1;
     while (Date.now() < deadline) {
-      [{ n: unfinished }] = await sql`select count(*)::int as n from webhook_events where raw_body::text like ${`%FAULT.${run}%`} and state <> 'processed'`;
+      [{ n: unfinished }] = await sql`select count(*)::int as n from webhook_events where convert_from(raw_body, 'UTF8') like ${`%FAULT.${run}%`} and state <> 'processed'`;
       if (unfinished === 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import { instances } from '../instances/instances.table.js';
@@ -39,7 +39,7 @@ export type AccountChangeHandler = (tx: Tx, change: WebhookChange, tenantId: str
  */
 export async function processWebhookEvent(db: Database, eventId: number, onAccountChange?: AccountChangeHandler): Promise<ProcessOutcome> {
   return db.transaction(async (tx) => {
-    const [event] = await tx.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody })
+    const [event] = await tx.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody, summary: webhookEvents.summary })
       .from(webhookEvents).where(eq(webhookEvents.id, eventId)).for('update', { skipLocked: true });
     if (!event) return { eventId, outcome: 'busy', activity: [], tenantIds: [] }; // another worker holds it
     if (event.state === 'processed' || event.state === 'rejected') return { eventId, outcome: 'skipped', activity: [], tenantIds: [] };
@@ -82,6 +82,9 @@ export async function processWebhookEvent(db: Database, eventId: number, onAccou
       }
     }
 
+    // A replayed event may now route changes that were unrouted the first time.
+    if (event.summary?.unrouted) await resolveUnrouted(tx, eventId);
+
     await tx.update(webhookEvents).set({
       state: 'processed', processedAt: new Date(), tenantIds: [...tenantIds], summary, error: null, attempts: sql`${webhookEvents.attempts} + 1`,
     }).where(eq(webhookEvents.id, eventId));
@@ -89,13 +92,30 @@ export async function processWebhookEvent(db: Database, eventId: number, onAccou
   });
 }
 
+// Routes found are cached for a few seconds per worker (one query less per event at 1,000/s);
+// a number not found is never cached, so one registered a moment ago routes at once.
+const ROUTE_TTL_MS = 5_000;
+const routeCache = new Map<string, { route: Route; until: number }>();
+
 async function routesFor(tx: Tx, changes: WebhookChange[]): Promise<Map<string, Route>> {
   const ids = [...new Set(changes.map((c) => c.phoneNumberId).filter((id): id is string => Boolean(id)))];
-  if (ids.length === 0) return new Map();
+  const routes = new Map<string, Route>();
+  const now = Date.now();
+  const missing = ids.filter((id) => {
+    const hit = routeCache.get(id);
+    if (hit && hit.until > now) routes.set(id, hit.route);
+    return !routes.has(id);
+  });
+  if (missing.length === 0) return routes;
   const rows = await tx.select({
     phoneNumberId: phoneNumbers.phoneNumberId, phoneNumberRowId: phoneNumbers.id, tenantId: phoneNumbers.tenantId, wabaId: phoneNumbers.wabaId, instanceId: instances.id,
-  }).from(phoneNumbers).leftJoin(instances, eq(instances.phoneNumberId, phoneNumbers.id)).where(inArray(phoneNumbers.phoneNumberId, ids));
-  return new Map(rows.map((r) => [r.phoneNumberId, r]));
+  }).from(phoneNumbers).leftJoin(instances, eq(instances.phoneNumberId, phoneNumbers.id)).where(inArray(phoneNumbers.phoneNumberId, missing));
+  for (const { phoneNumberId, ...route } of rows) {
+    routes.set(phoneNumberId, route);
+    if (routeCache.size > 50_000) routeCache.clear();
+    routeCache.set(phoneNumberId, { route, until: now + ROUTE_TTL_MS });
+  }
+  return routes;
 }
 
 async function tenantOfWaba(tx: Tx, wabaId: string): Promise<string | null> {
@@ -198,11 +218,9 @@ function accountSummary(change: WebhookChange): string {
 }
 
 /** Marks unrouted changes of an event resolved once their number is registered (after a replay). */
-export async function resolveUnrouted(db: Database, eventId: number): Promise<void> {
-  const open = await db.select().from(unroutedEvents).where(and(eq(unroutedEvents.webhookEventId, eventId), sql`${unroutedEvents.resolvedAt} is null`));
-  for (const row of open) {
-    if (!row.phoneNumberId) continue;
-    const [number] = await db.select({ id: phoneNumbers.id }).from(phoneNumbers).where(eq(phoneNumbers.phoneNumberId, row.phoneNumberId));
-    if (number) await db.update(unroutedEvents).set({ resolvedAt: new Date() }).where(eq(unroutedEvents.id, row.id));
-  }
+async function resolveUnrouted(tx: Tx, eventId: number): Promise<void> {
+  await tx.update(unroutedEvents).set({ resolvedAt: new Date() }).where(and(
+    eq(unroutedEvents.webhookEventId, eventId), isNull(unroutedEvents.resolvedAt),
+    inArray(unroutedEvents.phoneNumberId, tx.select({ id: phoneNumbers.phoneNumberId }).from(phoneNumbers)),
+  ));
 }

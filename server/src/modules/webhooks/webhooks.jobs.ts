@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import type { JobDeps } from '../../jobs.js';
 import { QueueName, type QueueDefinition } from '../../queue/registry.js';
 import { webhookEvents } from './webhooks.table.js';
-import { processWebhookEvent, resolveUnrouted, type AccountChangeHandler } from './webhook-processor.js';
+import { processWebhookEvent, type AccountChangeHandler } from './webhook-processor.js';
 
 /**
  * A group of stored webhook events to process. `tenantId` is null by design: which tenants an
@@ -21,7 +21,7 @@ export const MAX_EVENT_ATTEMPTS = 8;
 export function webhooksQueueDefinition(onAccountChange?: AccountChangeHandler): QueueDefinition<JobDeps> {
   return {
     name: QueueName.Webhooks,
-    concurrency: 8,
+    concurrency: 16,
     processor: (deps) => async (job: Job<WebhookJob>) => {
       const failures: string[] = [];
       let processed = 0;
@@ -30,7 +30,6 @@ export function webhooksQueueDefinition(onAccountChange?: AccountChangeHandler):
           const result = await processWebhookEvent(deps.database.db, eventId, onAccountChange);
           if (result.outcome === 'processed') {
             processed++;
-            await resolveUnrouted(deps.database.db, eventId);
             // Published after commit: a subscriber never sees an item that was rolled back.
             deps.activity.publish(result.activity);
           }
