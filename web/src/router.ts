@@ -11,6 +11,7 @@ import WebhookEventsPage from './pages/WebhookEventsPage.vue';
 declare module 'vue-router' {
   interface RouteMeta {
     title?: string;
+    section?: string;
     public?: boolean;
   }
 }
@@ -19,12 +20,12 @@ declare module 'vue-router' {
 const routes: RouteRecordRaw[] = [
   { path: '/sign-in', name: 'sign-in', component: SignInPage, meta: { title: 'Sign in', public: true } },
   { path: '/', redirect: '/live' },
-  { path: '/live', name: 'live', component: LiveTrafficPage, meta: { title: 'Live traffic' } },
-  { path: '/tenants', name: 'tenants', component: TenantsPage, meta: { title: 'Tenants' } },
-  { path: '/numbers', name: 'numbers', component: PhoneNumbersPage, meta: { title: 'Phone numbers' } },
-  { path: '/instances', name: 'instances', component: InstancesPage, meta: { title: 'Instances' } },
-  { path: '/templates', name: 'templates', component: RuleTemplatesPage, meta: { title: 'Rule templates' } },
-  { path: '/webhook-events', name: 'webhook-events', component: WebhookEventsPage, meta: { title: 'Webhook events' } },
+  { path: '/live', name: 'live', component: LiveTrafficPage, meta: { title: 'Live traffic', section: 'Monitor' } },
+  { path: '/tenants', name: 'tenants', component: TenantsPage, meta: { title: 'Tenants', section: 'Setup' } },
+  { path: '/numbers', name: 'numbers', component: PhoneNumbersPage, meta: { title: 'Phone numbers', section: 'Setup' } },
+  { path: '/instances', name: 'instances', component: InstancesPage, meta: { title: 'Instances', section: 'Setup' } },
+  { path: '/templates', name: 'templates', component: RuleTemplatesPage, meta: { title: 'Rule templates', section: 'Setup' } },
+  { path: '/webhook-events', name: 'webhook-events', component: WebhookEventsPage, meta: { title: 'Webhook events', section: 'Monitor' } },
   { path: '/:pathMatch(.*)*', redirect: '/live' },
 ];
 

@@ -1,4 +1,4 @@
-import { onScopeDispose, ref, watch, type Ref } from 'vue';
+import { getCurrentScope, onScopeDispose, ref, watch, type Ref } from 'vue';
 
 /** A copy of `source` that follows it `ms` after it stops changing (search boxes). */
 export function useDebounced<T>(source: Ref<T>, ms: number): Ref<T> {
@@ -8,6 +8,6 @@ export function useDebounced<T>(source: Ref<T>, ms: number): Ref<T> {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => { value.value = next; }, ms);
   });
-  onScopeDispose(() => { if (timer) clearTimeout(timer); });
+  if (getCurrentScope()) onScopeDispose(() => { if (timer) clearTimeout(timer); });
   return value;
 }

@@ -1,16 +1,21 @@
-import { onScopeDispose, ref, shallowRef } from 'vue';
+import { getCurrentScope, onScopeDispose, ref, shallowRef } from 'vue';
 import { GraphQLRequestError } from '../api/client';
 
 // Polls a query every `intervalMs`, never overlapping (the next run is scheduled when one ends).
 // When the server does not know the field (an operation not deployed yet) or refuses it (a tenant
 // key asking for operator data), the panel reads "unavailable" and polling stops.
 
-export function usePolling<T>(task: () => Promise<T>, intervalMs: number, timers: { set: typeof setTimeout; clear: typeof clearTimeout } = { set: setTimeout, clear: clearTimeout }) {
+export interface Timers { set(fn: () => void, ms: number): unknown; clear(handle: unknown): void }
+
+// Wrapped, not passed as-is: browsers throw "Illegal invocation" for setTimeout called as a method of another object.
+const realTimers: Timers = { set: (fn, ms) => setTimeout(fn, ms), clear: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>) };
+
+export function usePolling<T>(task: () => Promise<T>, intervalMs: number, timers: Timers = realTimers) {
   const data = shallowRef<T | null>(null);
   const error = shallowRef<unknown>(null);
   const unavailable = ref(false);
   const running = ref(false);
-  let timer: ReturnType<typeof setTimeout> | null = null;
+  let timer: unknown = null;
   let stopped = true;
 
   async function tick(): Promise<void> {
@@ -49,6 +54,6 @@ export function usePolling<T>(task: () => Promise<T>, intervalMs: number, timers
     await tick();
   }
 
-  onScopeDispose(stop);
+  if (getCurrentScope()) onScopeDispose(stop);
   return { data, error, unavailable, running, start, stop, refresh };
 }

@@ -1,4 +1,4 @@
-import { computed, onScopeDispose, ref, type Ref } from 'vue';
+import { getCurrentScope, computed, onScopeDispose, ref, type Ref } from 'vue';
 
 // Fixed-height virtual scrolling: only the rows in view (plus a little overscan) exist in the DOM,
 // so 10,000 rows cost the same to render as 30.
@@ -37,7 +37,7 @@ export function useVirtualList(options: { container: Ref<HTMLElement | null>; ro
     }
   }
 
-  onScopeDispose(() => observer?.disconnect());
+  if (getCurrentScope()) onScopeDispose(() => observer?.disconnect());
 
   const range = computed(() => visibleRange({ scrollTop: scrollTop.value, viewportHeight: viewportHeight.value, rowHeight: options.rowHeight, count: options.count.value, overscan: options.overscan }));
 
