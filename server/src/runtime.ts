@@ -15,6 +15,7 @@ import { createQueues, type Queues } from './queue/queues.js';
 import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
+import { reconcileUnknownMessages, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
 // start.ts) and tests call these; nothing here reads process.env.
@@ -127,6 +128,12 @@ function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
       if (lock) {
         const swept = await sweepUnfinishedEvents(core.database.db, core.queues.webhooks, olderThanMs);
         if (swept > 0) console.log(`[sweeper] re-enqueued ${swept} unfinished webhook events`);
+        // Outbound: queued messages whose job was lost (Redis restarted), and sends whose outcome
+        // is unknown that a late status now explains.
+        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, Math.max(olderThanMs * 2, 2_000));
+        if (requeued > 0) console.log(`[sweeper] re-enqueued ${requeued} queued outbound messages`);
+        const reconciled = await reconcileUnknownMessages(core.database.db);
+        if (reconciled > 0) console.log(`[sweeper] reconciled ${reconciled} outbound messages of unknown outcome`);
       }
     } catch (error) {
       console.error('[sweeper]', (error as Error).message);

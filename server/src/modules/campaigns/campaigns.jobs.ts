@@ -5,7 +5,7 @@ import type { JobDeps } from '../../jobs.js';
 import { Topics } from '../../graphql/pubsub.js';
 import { queuePrefix } from '../../queue/connection.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
-import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends } from '../outbound/outbound.jobs.js';
+import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends } from '../outbound/outbound.queue.js';
 import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 
 // One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages

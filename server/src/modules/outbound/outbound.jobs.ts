@@ -1,45 +1,18 @@
-import { DelayedError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import type { JobDeps } from '../../jobs.js';
 import { queuePrefix } from '../../queue/connection.js';
 import { QueueName, type QueueDefinition } from '../../queue/registry.js';
 import { runCampaignJob, type CampaignJob } from '../campaigns/campaigns.jobs.js';
 import { SendLimiter } from './limiter.js';
-import { OutboundSender, type SendJobData } from './outbound.sender.js';
+import { OutboundSender } from './outbound.sender.js';
+import { OutboundJobName, type SendMessageJob } from './outbound.queue.js';
 
 // The outbound queue: every message wabahub sends goes through a `send` job; campaigns add one
 // `campaign` job that enqueues their messages and reports progress. Both are idempotent: they
 // re-read Postgres and return early when the work is done.
 
-export const OutboundJobName = { Send: 'send', Campaign: 'campaign' } as const;
-
-/** One message to send. Jobs are named by the message id, so enqueuing a message twice is one job. */
-export type SendMessageJob = SendJobData;
+export { OutboundJobName, CAMPAIGN_PRIORITY, enqueueSends, sendJobOptions, type SendMessageJob } from './outbound.queue.js';
 export type { CampaignJob };
-
-/** Campaign sends queue behind conversational ones (a job without priority goes first in BullMQ). */
-export const CAMPAIGN_PRIORITY = 10;
-
-export function sendJobOptions(messageId: string, options: { priority?: number; suffix?: string } = {}): JobsOptions {
-  return {
-    // BullMQ ids may not contain ':'; a suffix makes a fresh job for a message re-enqueued on resume.
-    jobId: options.suffix ? `${messageId}-${options.suffix}` : messageId,
-    priority: options.priority,
-    // Postgres keeps the record (message and attempts), so finished jobs are not kept in Redis.
-    removeOnComplete: true,
-    removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
-    // Meta's errors are retried by the job itself (delays, counted in message_attempts); these
-    // attempts only cover unexpected failures such as Postgres being briefly unreachable.
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 1_000 },
-  };
-}
-
-/** Enqueues sends in bulk (1,000 per call to Redis). */
-export async function enqueueSends(queue: Queue, jobs: SendMessageJob[], options: { priority?: number; suffix?: string } = {}): Promise<void> {
-  for (let i = 0; i < jobs.length; i += 1_000) {
-    await queue.addBulk(jobs.slice(i, i + 1_000).map((data) => ({ name: OutboundJobName.Send, data, opts: sendJobOptions(data.messageId, options) })));
-  }
-}
 
 /** The limiter every worker and the API share: keys under the queue prefix, Redis from Core. */
 export function createSendLimiter(deps: Pick<JobDeps, 'redis' | 'env'>): SendLimiter {

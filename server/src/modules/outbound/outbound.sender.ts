@@ -9,6 +9,8 @@ import { applyPendingStatuses } from '../messages/message-status.js';
 import { messageAttempts, messages } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter, WaitReason } from './limiter.js';
+import { findSendEvidence } from './outbound.reconcile.js';
+import type { SendMessageJob } from './outbound.queue.js';
 
 // One send, from a queued message to Meta's answer, and what each answer means. The worker job
 // (outbound.jobs.ts) calls `send` and turns a `delay` into a BullMQ delayed job.
@@ -16,26 +18,29 @@ import type { SendLimiter, WaitReason } from './limiter.js';
 // No double sends. The order is: limiter slot → claim (queued → sending, and an attempt row with
 // outcome `pending`, in ONE statement) → call Meta → record the outcome. So every call to Meta has
 // a `pending` attempt written before it, and a worker that dies mid-call leaves that attempt behind.
-// A job that later finds the message `sending` with a `pending` attempt does not send again:
-//   - while the attempt is younger than the lease (the Graph timeout plus a margin) the call may
-//     still be in flight in another process: the job waits the lease out;
-//   - after that the attempt becomes `unknown` and the message `unknown`: Meta may or may not have
-//     accepted it, and resending could deliver it twice. It is counted (`outboundStats`), shown in the
-//     timeline, and reconciled when a late answer is recorded (`recordSent` accepts `unknown`).
-// What the worker does see, it acts on: Meta's errors by kind (meta-errors.ts), and a dropped
-// connection or a timeout as a retry with backoff, the way meta-errors.ts asks. (Meta's edge drops
-// connections before reading the request; a timeout is far longer than Meta's latency.)
-
+//
+// Policy for calls whose answer was never seen:
+//   - Worker died mid-call (a later run finds the message `sending` with a `pending` attempt):
+//     while the attempt is younger than the lease (Graph timeout + margin) the call may still be in
+//     flight in another process, so the job waits the lease out. Then it looks for evidence that
+//     Meta accepted it (a status webhook carrying our message id as biz_opaque_callback_data, or
+//     the one unclaimed status for that recipient since the attempt started; see
+//     outbound.reconcile.ts). Found: the message takes that wamid and moves on. Not found: the
+//     attempt and the message become `unknown`, are counted (outboundStats), and are NEVER sent
+//     again; the sweeper keeps reconciling them as late statuses arrive.
+//   - No answer while the worker lives (timeout, dropped connection): retried with backoff, as
+//     meta-errors.ts asks, but the retry waits at least NETWORK_RETRY_MIN_MS and first looks for
+//     the same evidence, so a message Meta did take (and reported) is adopted, not resent. Only a
+//     message Meta accepted without any status reaching us within that wait could go twice.
 export const MAX_TRANSIENT_RETRIES = 8;
 /** Longest wait between two retries of a transient failure. */
 export const MAX_BACKOFF_MS = 5 * 60_000;
+/** A retry after a call that got no answer waits at least this long, for Meta's statuses to show whether it went. */
+export const NETWORK_RETRY_MIN_MS = 3_000;
 /** Meta error codes that are rate limits: their retries do not count toward MAX_TRANSIENT_RETRIES. */
 const RATE_LIMIT_CODES = [130429, 131056, 190];
 
-export interface SendJobData {
-  tenantId: string;
-  messageId: string;
-}
+export type SendJobData = SendMessageJob;
 
 export type SendResult =
   | { outcome: 'sent'; wamid: string }
@@ -68,6 +73,14 @@ export class OutboundSender {
       row.status = 'queued';
     }
     if (row.status !== 'queued') return { outcome: 'skipped', why: 'done' };
+    // The last call got no answer: Meta may have the message. Adopt it if a status says so.
+    if (row.lastOutcome === 'retry' && row.lastErrorCode !== null && row.lastErrorCode < 0 && row.lastAttemptId) {
+      const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
+      if (wamid) {
+        await this.recordSent(row, { id: row.lastAttemptId, attempt: row.lastAttempt! }, wamid, ['queued']);
+        return { outcome: 'sent', wamid };
+      }
+    }
     // Paused number or campaign: the message stays queued; resuming enqueues it again.
     if (row.numberStatus === 'paused') return { outcome: 'skipped', why: 'number_paused' };
     if (row.campaignState === 'paused') return { outcome: 'skipped', why: 'campaign_paused' };
@@ -114,6 +127,13 @@ export class OutboundSender {
       numberRowId: phoneNumbers.id, metaNumberId: phoneNumbers.phoneNumberId, tier: phoneNumbers.throughputTier, numberStatus: phoneNumbers.status,
       accessToken: phoneNumbers.accessToken, wabaId: phoneNumbers.wabaId, displayPhoneNumber: phoneNumbers.displayPhoneNumber,
       campaignState: campaigns.state,
+      // The latest attempt, if any: how the previous run ended decides what this one does.
+      lastAttemptId: sql<string | null>`(select a.id from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
+      lastAttempt: sql<number | null>`(select a.attempt from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
+      lastOutcome: sql<string | null>`(select a.outcome from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
+      lastErrorCode: sql<number | null>`(select a.error_code from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
+      lastStartedAt: sql<string | null>`(select a.started_at from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
+      lastAgeMs: sql<number | null>`(select (extract(epoch from (now() - a.started_at)) * 1000)::float8 from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
     }).from(messages)
       .innerJoin(contacts, eq(contacts.id, messages.contactId))
       .innerJoin(phoneNumbers, eq(phoneNumbers.id, messages.phoneNumberId))
@@ -131,14 +151,16 @@ export class OutboundSender {
    * so. Returns what to do, or null when the message can simply be sent (no attempt is pending).
    */
   private async recoverInterrupted(row: Loaded): Promise<SendResult | null> {
-    const [last] = await this.deps.db.select({
-      id: messageAttempts.id, attempt: messageAttempts.attempt, outcome: messageAttempts.outcome,
-      ageMs: sql<number>`(extract(epoch from (now() - ${messageAttempts.startedAt})) * 1000)::float8`,
-    }).from(messageAttempts).where(and(eq(messageAttempts.tenantId, row.tenantId), eq(messageAttempts.messageId, row.id))).orderBy(desc(messageAttempts.attempt)).limit(1);
-    if (last?.outcome === 'pending') {
+    if (row.lastOutcome === 'pending' && row.lastAttemptId) {
       const leaseMs = this.deps.limiter.leaseMs;
-      if (last.ageMs < leaseMs) return { outcome: 'delay', ms: Math.ceil(leaseMs - last.ageMs) + 250, reason: 'in_flight' };
-      await this.recordUnknown(row, last, 'the worker stopped during the call to Meta; the answer was never seen, so the message is not sent again');
+      if ((row.lastAgeMs ?? 0) < leaseMs) return { outcome: 'delay', ms: Math.ceil(leaseMs - (row.lastAgeMs ?? 0)) + 250, reason: 'in_flight' };
+      const attempt = { id: row.lastAttemptId, attempt: row.lastAttempt! };
+      const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
+      if (wamid) {
+        await this.recordSent(row, attempt, wamid, ['sending']);
+        return { outcome: 'sent', wamid };
+      }
+      await this.recordUnknown(row, attempt, 'the worker stopped during the call to Meta and its answer was never seen; not sent again, to avoid a duplicate');
       return { outcome: 'unknown' };
     }
     // `sending` without a pending attempt cannot come from a claim (one statement); put it back.
@@ -189,7 +211,8 @@ export class OutboundSender {
           return { outcome: 'failed', code: error.code };
         }
         await this.recordRetry(row, attempt, error);
-        const ms = Math.min(MAX_BACKOFF_MS, (error.backoffMs ?? 1_000) * 2 ** (retries - 1));
+        let ms = Math.min(MAX_BACKOFF_MS, (error.backoffMs ?? 1_000) * 2 ** (retries - 1));
+        if (error.kind === 'network') ms = Math.max(ms, NETWORK_RETRY_MIN_MS);
         return { outcome: 'delay', ms: ms + jitter(ms / 10), reason: 'retry' };
       }
       case 'token': {
@@ -208,7 +231,7 @@ export class OutboundSender {
         if (error.code === 131048 && row.campaignId) {
           await this.deps.db.update(campaigns).set({ state: 'paused' }).where(and(eq(campaigns.id, row.campaignId), inArray(campaigns.state, ['queued', 'running'])));
         }
-        this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: (#${error.code}) ${error.message}${row.campaignId && error.code === 131048 ? '; its campaign is paused' : ''}`);
+        this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: ${describe(error)}${row.campaignId && error.code === 131048 ? '; its campaign is paused' : ''}`);
         return { outcome: 'failed', code: error.code };
       }
       case 'window_closed':
@@ -227,12 +250,16 @@ export class OutboundSender {
     return r?.n ?? 0;
   }
 
-  private async recordSent(row: Loaded, attempt: Attempt, wamid: string): Promise<void> {
-    // A late answer for a message already declared `unknown` is still the truth: it moves on.
+  /**
+   * Meta took the message: it gets its wamid and `sent`. `from` are the statuses it may be in; a
+   * late answer for a message already declared `unknown` is still the truth, so that one is always allowed.
+   */
+  private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending']): Promise<void> {
+    const statuses = sql.join([...from, 'unknown'].map((s) => sql`${s}`), sql`, `);
     const updated = await retrying(() => this.deps.db.execute<{ id: string }>(sql`
-      with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = now() where id = ${attempt.id})
+      with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()) where id = ${attempt.id})
       update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
-      where id = ${row.id} and status in ('sending', 'unknown')
+      where id = ${row.id} and status in (${statuses})
       returning id`));
     // Meta's own `sent` (or later) status may have arrived before this write: apply what is stored.
     if (updated.length > 0) await retrying(() => applyPendingStatuses(this.deps.db, { wamid }));
@@ -273,7 +300,7 @@ export class OutboundSender {
     const paused = await this.deps.db.update(phoneNumbers).set({ status: 'paused' })
       .where(and(eq(phoneNumbers.id, row.numberRowId), sql`${phoneNumbers.status} <> 'paused'`)).returning({ id: phoneNumbers.id });
     if (paused.length === 0) return; // another worker already did (and alerted)
-    this.alert(row, 'NUMBER_PAUSED', `sends from ${row.displayPhoneNumber} are paused: Meta refused its access token ((#${error.code}) ${error.message}). Fix the token, then run resumePhoneNumber.`);
+    this.alert(row, 'NUMBER_PAUSED', `sends from ${row.displayPhoneNumber} are paused: Meta refused its access token (${describe(error)}). Fix the token, then run resumePhoneNumber.`);
   }
 
   private alert(row: Loaded, status: string, summary: string): void {
@@ -290,8 +317,10 @@ function summaryOf(row: Pick<Loaded, 'text' | 'type'>): string {
   return text.length > 140 ? `${text.slice(0, 139)}…` : text;
 }
 
+/** "(#code) message: details", without repeating the code when Meta's message already starts with it. */
 function describe(error: MetaApiError): string {
-  return `(#${error.code}) ${error.message}${error.details ? `: ${error.details}` : ''}`;
+  const message = error.message.startsWith(`(#${error.code})`) ? error.message : `(#${error.code}) ${error.message}`;
+  return `${message}${error.details ? `: ${error.details}` : ''}`;
 }
 
 function jitter(maxMs: number): number {

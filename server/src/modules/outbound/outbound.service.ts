@@ -13,7 +13,7 @@ import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.
 import { phoneNumbers, type PhoneNumberRow } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter } from './limiter.js';
 import { canonicalJson, interactiveContent, templateContent, textContent, type BuiltContent } from './outbound.content.js';
-import { enqueueSends } from './outbound.jobs.js';
+import { enqueueSends } from './outbound.queue.js';
 import { findNumberByRef } from './phone-number-ref.js';
 
 /** Meta's customer service window: free-form messages only within 24 h of the customer's last message. */
