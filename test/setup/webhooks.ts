@@ -36,7 +36,7 @@ export async function postWebhook(baseUrl: string, body: string | Buffer, secret
   const response = await fetch(`${baseUrl}/webhooks/whatsapp`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(secret ? { 'x-hub-signature-256': signPayload(body, secret) } : {}), ...headers },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   return { status: response.status, body: await response.json().catch(() => null) };
 }

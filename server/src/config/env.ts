@@ -77,10 +77,11 @@ export const envSpec = {
     if (!Number.isInteger(n) || n < 0) throw new Error(raw);
     return n;
   } }),
-  DEMO: variable({ description: 'start the Meta simulator and a demo tenant with live traffic (pnpm start)', expects: 'true or false', default: 'false', parse: (raw) => {
-    if (raw !== 'true' && raw !== 'false') throw new Error(raw);
-    return raw === 'true';
+  DEMO: variable({ description: 'pnpm start: run the Meta simulator, a demo tenant and live traffic', expects: 'true, false or auto (on when META_GRAPH_URL is not set)', default: 'auto', parse: (raw) => {
+    if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
+    return raw as 'true' | 'false' | 'auto';
   } }),
+  SIM_PORT: variable({ description: 'port of the Meta simulator in demo mode', expects: 'an integer port', default: '4010', parse: port }),
 } as const;
 
 type Spec = typeof envSpec;

@@ -1,0 +1,67 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadEnv } from './config/env.js';
+import { connectDatabase } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createCore } from './runtime.js';
+import { seedDemo } from './demo.js';
+
+// `pnpm start`: migrate, then run the server and the worker as two processes (as production
+// does, so they use both cores). With no Meta settings it first starts the Meta simulator, seeds
+// a demo tenant and lets simulated customers write in, so the dashboard is live at once.
+const env = loadEnv();
+const demo = env.DEMO === 'true' || (env.DEMO === 'auto' && !process.env.META_GRAPH_URL);
+
+const database = connectDatabase(env.DATABASE_URL, { max: 1 });
+await ensureDatabase(env.DATABASE_URL);
+await runMigrations(database.db);
+await database.close();
+console.log('migrations applied');
+
+const childEnv: NodeJS.ProcessEnv = { ...process.env };
+let stopDemo: (() => Promise<void>) | undefined;
+if (demo) {
+  const { startSimulator, DEMO } = await import('@wabahub/meta-simulator');
+  const sim = await startSimulator({ port: env.SIM_PORT, webhookUrl: `http://127.0.0.1:${env.PORT}/webhooks/whatsapp`, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN, verifyToken: env.META_VERIFY_TOKEN, quiet: true });
+  childEnv.META_GRAPH_URL = `${sim.url}/v21.0`;
+  const core = await createCore({ ...env, META_GRAPH_URL: childEnv.META_GRAPH_URL });
+  const numbers = DEMO.wabas.flatMap((w) => w.numbers.map((n) => ({ ...n, wabaId: w.id })));
+  await seedDemo(core.database.db, core.services, numbers);
+  await core.close();
+  console.log(`demo: Meta simulator on ${sim.url}, demo tenant "Loja Demo" with ${numbers.length} numbers`);
+  stopDemo = () => sim.close();
+  // Customers start writing once the server is up.
+  setTimeout(() => sim.startTraffic({ ratePerSecond: 3 }), 4000).unref();
+}
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+const children: ChildProcess[] = ['main.ts', 'worker.ts'].map((entry) => spawn(tsx, [`${here}${entry}`], { env: childEnv, stdio: 'inherit' }));
+console.log(`wabahub: dashboard http://localhost:${env.PORT}/  (operator key: ${env.NODE_ENV === 'production' ? 'OPERATOR_API_KEY' : env.OPERATOR_API_KEY})`);
+
+let stopping = false;
+const stop = async (code = 0) => {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await stopDemo?.();
+  process.exit(code);
+};
+for (const child of children) child.on('exit', (code) => { if (!stopping) { console.error(`a wabahub process exited (${code}); stopping`); void stop(1); } });
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+
+/** Creates the database named in DATABASE_URL if it does not exist yet (a fresh machine). */
+async function ensureDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = target.pathname.slice(1);
+  target.pathname = '/postgres';
+  const { default: postgres } = await import('postgres');
+  const admin = postgres(target.toString(), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select 1 from pg_database where datname = ${name}`;
+    if (rows.length === 0) await admin.unsafe(`create database "${name.replace(/"/g, '')}"`);
+  } finally {
+    await admin.end();
+  }
+}
