@@ -130,7 +130,7 @@ function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
         if (swept > 0) console.log(`[sweeper] re-enqueued ${swept} unfinished webhook events`);
         // Outbound: queued messages whose job was lost (Redis restarted), and sends whose outcome
         // is unknown that a late status now explains.
-        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, Math.max(olderThanMs * 2, 2_000));
+        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, core.env.OUTBOUND_SWEEP_AFTER_MS);
         if (requeued > 0) console.log(`[sweeper] re-enqueued ${requeued} queued outbound messages`);
         const reconciled = await reconcileUnknownMessages(core.database.db);
         if (reconciled > 0) console.log(`[sweeper] reconciled ${reconciled} outbound messages of unknown outcome`);
