@@ -59,11 +59,34 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A fresh browser profile at a laptop-sized viewport, optionally already signed in with `key`. */
+const pageErrors = new WeakMap<BrowserContext, string[]>();
+
+/**
+ * A fresh browser profile at a laptop-sized viewport, optionally signed in with `key` (stored before
+ * the first page loads). Uncaught errors in its pages are collected: closeContext() fails on them.
+ */
 export async function newContext(browser: Browser, key?: string): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, deviceScaleFactor: 1 });
-  if (key) await context.addInitScript((k) => { if (!localStorage.getItem('wabahub.apiKey')) localStorage.setItem('wabahub.apiKey', k); }, key);
+  if (key) {
+    await context.addInitScript((k) => {
+      try {
+        if (!localStorage.getItem('wabahub.apiKey')) localStorage.setItem('wabahub.apiKey', k);
+      } catch {
+        // about:blank has no storage; only the dashboard's origin matters
+      }
+    }, key);
+  }
+  const errors: string[] = [];
+  pageErrors.set(context, errors);
+  context.on('page', (page) => page.on('pageerror', (error) => errors.push(error.message)));
   return context;
+}
+
+/** Closes the context, failing the test if any of its pages threw an uncaught error. */
+export async function closeContext(context: BrowserContext): Promise<void> {
+  const errors = pageErrors.get(context) ?? [];
+  await context.close();
+  if (errors.length) throw new Error(`uncaught errors in the dashboard: ${errors.join(' | ')}`);
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
+import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
 
 // setup(): the built dashboard served by a real server (real Postgres and Redis), driven in a real
 // chromium. Tenants are made through factories with unique names, so the shared database's other
@@ -38,7 +38,7 @@ describe('dashboard: setup pages', () => {
     await page.waitForURL(/\/tenants$/); // back where the visit started
     expect(await page.getByTestId('viewer-name').textContent()).toBe('Operator');
     expect(await page.evaluate(() => localStorage.getItem('wabahub.apiKey'))).toBe(server.operatorKey);
-    await context.close();
+    await closeContext(context);
   });
 
   it("lists the tenants the test made, then creates one through the form and its API key, showing the secret once", async () => {
@@ -77,7 +77,7 @@ describe('dashboard: setup pages', () => {
     // The secret works: it signs in as the new tenant.
     const viewer = await server.core.services.auth.authenticate(`Bearer ${secret}`);
     expect(viewer.kind).toBe('tenant');
-    await context.close();
+    await closeContext(context);
   });
 
   it('shows a tenant key only its own tenant, and no operator-only controls', async () => {
@@ -92,7 +92,7 @@ describe('dashboard: setup pages', () => {
     expect(await page.getByTestId('tenant-row').locator('strong').allTextContents()).toEqual([mine.tenant.name]);
     expect(await page.getByTestId('new-tenant').count()).toBe(0);
     await screenshot(page, '03-tenants-as-tenant');
-    await context.close();
+    await closeContext(context);
   });
 
   it('lists numbers and instances, adds a number with field errors, and applies a rule template with its variables', async () => {
@@ -135,7 +135,7 @@ describe('dashboard: setup pages', () => {
     await screenshot(page, '06-template-applied');
     const rules = await server.core.services.automation.listForInstance(OPERATOR, instance.id);
     expect(rules.map((r) => r.name)).toEqual(['greet', 'human']);
-    await context.close();
+    await closeContext(context);
   });
 
   it('signs out, forgetting the key', async () => {
@@ -148,6 +148,6 @@ describe('dashboard: setup pages', () => {
     await page.getByTestId('sign-out').click();
     await page.waitForURL(/\/sign-in/);
     expect(await page.evaluate(() => localStorage.getItem('wabahub.apiKey'))).toBeNull();
-    await context.close();
+    await closeContext(context);
   });
 });

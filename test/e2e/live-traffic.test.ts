@@ -7,7 +7,7 @@ import { startTestServer } from '../setup/server.js';
 import { testEnv } from '../setup/test-env.js';
 import { FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
+import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
 
 // setup(): the built dashboard, a real server and a real worker (real Postgres and Redis, a queue
 // prefix of this file's own), and chromium. Traffic enters the way Meta sends it: a signed POST to
@@ -82,7 +82,7 @@ describe('dashboard: live traffic', () => {
     expect(await row.textContent()).toContain('Ana Souza');
     expect(await row.getAttribute('data-tenant')).toBe(tenant.id);
     await screenshot(page, '07-live-operator');
-    await context.close();
+    await closeContext(context);
   });
 
   it("never shows a tenant another tenant's event", async () => {
@@ -110,8 +110,8 @@ describe('dashboard: live traffic', () => {
     const tenants = await page.getByTestId('feed-row').evaluateAll((rows) => [...new Set(rows.map((r) => r.getAttribute('data-tenant')))]);
     expect(tenants).toEqual([a.tenant.id]);
     await screenshot(page, '08-live-tenant');
-    await operatorContext.close();
-    await context.close();
+    await closeContext(operatorContext);
+    await closeContext(context);
   });
 
   it('pauses: counts new events as "N new" without showing them, and shows them all on resume', async () => {
@@ -130,7 +130,7 @@ describe('dashboard: live traffic', () => {
     await page.getByTestId('pause').click();
     await rowsWith(page, `burst ${tag} #24`).waitFor();
     expect(await page.getByTestId('feed-summary').first().textContent()).toBe(`burst ${tag} #24`); // newest first
-    await context.close();
+    await closeContext(context);
   });
 
   it('keeps up with a flood: 3,000 events in 3 seconds, only the visible rows in the DOM', async () => {
@@ -156,6 +156,6 @@ describe('dashboard: live traffic', () => {
     await page.waitForTimeout(1_200); // one chart redraw
     expect(Number(await page.getByTestId('rate-in').textContent())).toBeGreaterThan(0);
     await screenshot(page, '10-live-flood');
-    await context.close();
+    await closeContext(context);
   });
 });

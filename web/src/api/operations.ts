@@ -44,3 +44,24 @@ export const WEBHOOK_EVENTS = `query WebhookEvents($first: Int, $after: String, 
   webhookEvents(first: $first, after: $after, filter: $filter) { edges { node { id state attempts error receivedAt processedAt summary tenantIds } } pageInfo { hasNextPage endCursor } totalCount }
 }`;
 export const WEBHOOK_EVENT_BODY = `query WebhookEventBody($id: ID!) { webhookEvent(id: $id) { id rawBody } }`;
+
+// Messages and campaigns (issue 5).
+export const MESSAGE_TEMPLATES = `query MessageTemplates($phoneNumberId: ID!) {
+  messageTemplates(phoneNumberId: $phoneNumberId, first: 100, filter: { status: "APPROVED" }) { edges { node { id name language category status body variableCount } } totalCount }
+}`;
+export const SYNC_MESSAGE_TEMPLATES = `mutation SyncMessageTemplates($phoneNumberId: ID!) { syncMessageTemplates(phoneNumberId: $phoneNumberId) { id status } }`;
+export const SEND_MESSAGE = `mutation SendMessage($input: SendMessageInput!) { sendMessage(input: $input) { id status type text createdAt contact { waId name } } }`;
+export const RECENT_OUTBOUND = `query RecentOutbound($filter: MessageFilter) {
+  messages(first: 10, filter: $filter) { edges { node { id status type text createdAt sentAt deliveredAt readAt failedAt errorTitle errorCode contact { waId name } } } totalCount }
+}`;
+const CAMPAIGN_FIELDS = 'id name state instanceId tenantId templateName templateLanguage recipientCount createdAt startedAt finishedAt progress { campaignId state total queued sending sent delivered read failed unknown updatedAt }';
+export const CAMPAIGNS = `query Campaigns($first: Int, $after: String, $filter: CampaignFilter) {
+  campaigns(first: $first, after: $after, filter: $filter) { edges { node { ${CAMPAIGN_FIELDS} } } pageInfo { hasNextPage endCursor } totalCount }
+}`;
+export const CAMPAIGN = `query Campaign($id: ID!) { campaign(id: $id) { ${CAMPAIGN_FIELDS} } }`;
+export const SEND_CAMPAIGN = `mutation SendCampaign($input: SendCampaignInput!) { sendCampaign(input: $input) { id } }`;
+export const PAUSE_CAMPAIGN = `mutation PauseCampaign($id: ID!) { pauseCampaign(id: $id) { id state } }`;
+export const RESUME_CAMPAIGN = `mutation ResumeCampaign($id: ID!) { resumeCampaign(id: $id) { id state } }`;
+export const CANCEL_CAMPAIGN = `mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id state } }`;
+export const CAMPAIGN_PROGRESS = `subscription CampaignProgress($id: ID!) { campaignProgress(id: $id) { campaignId state total queued sending sent delivered read failed unknown updatedAt } }`;
+export const NUMBER_THROUGHPUT = `query NumberThroughput { numberThroughput(first: 50) { edges { node { tier lastSecond lastMinute busiestSecond phoneNumber { id tenantId phoneNumberId displayPhoneNumber } } } totalCount } }`;

@@ -39,3 +39,15 @@ export interface TrafficPoint { at: string; inbound: number; outbound: number }
 export interface QueueHealth { name: string; waiting: number; active: number; delayed: number; failed: number; completed: number }
 export interface UnroutedEvent { id: string; phoneNumberId: string | null; wabaId: string | null; field: string | null; fix: string; createdAt: string; webhookEventId: string }
 export interface WebhookEvent { id: string; state: string; attempts: number; error: string | null; receivedAt: string; processedAt: string | null; summary: Record<string, number> | null; tenantIds: string[] }
+
+export interface MessageTemplate { id: string; name: string; language: string; category: string | null; status: string; body: string | null; variableCount: number }
+export interface SentMessage {
+  id: string; status: string; type: string; text: string | null; createdAt: string; sentAt?: string | null; deliveredAt?: string | null; readAt?: string | null;
+  failedAt?: string | null; errorTitle?: string | null; errorCode?: number | null; contact: { waId: string; name: string | null };
+}
+export interface CampaignProgress { campaignId: string; state: string; total: number; queued: number; sending: number; sent: number; delivered: number; read: number; failed: number; unknown: number; updatedAt: string }
+export interface Campaign {
+  id: string; name: string; state: string; instanceId: string; tenantId: string; templateName: string; templateLanguage: string; recipientCount: number;
+  createdAt: string; startedAt: string | null; finishedAt: string | null; progress: CampaignProgress;
+}
+export interface NumberThroughput { tier: number; lastSecond: number; lastMinute: number; busiestSecond: number; phoneNumber: { id: string; tenantId: string; phoneNumberId: string; displayPhoneNumber: string } }
