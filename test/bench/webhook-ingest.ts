@@ -39,13 +39,15 @@ let sequence = 0;
 /** A realistic inbound text webhook (the shape of ../shared/fixtures/webhooks/inbound-text.json), unique. */
 function webhook(tag = ''): { body: string; signature: string; wamid: string } {
   const t = tenants[sequence % tenants.length];
+  // 1,000 customers per tenant: one customer writing 20 times a second is not real traffic.
+  const customer = String(5511900000000 + (Math.floor(sequence / tenants.length) % 1000));
   const wamid = `wamid.BENCH.${run}.${tag}${sequence++}.${Date.now()}`;
   const body = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [{ id: t.wabaId, changes: [{ field: 'messages', value: {
       messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: t.phoneNumberId },
-      contacts: [{ profile: { name: 'Ana Souza' }, wa_id: '5511987654321' }],
-      messages: [{ from: '5511987654321', id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Oi! Qual o horário de funcionamento?' } }],
+      contacts: [{ profile: { name: 'Ana Souza' }, wa_id: customer }],
+      messages: [{ from: customer, id: wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'Oi! Qual o horário de funcionamento?' } }],
     } }] }],
   });
   return { body, signature: signPayload(body, SECRET), wamid };

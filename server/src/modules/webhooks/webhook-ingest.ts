@@ -10,6 +10,8 @@ import type { WebhookJob } from './webhooks.jobs.js';
 
 const MAX_BATCH = 500;
 const MAX_IN_FLIGHT = 4;
+// Events acknowledged within this window go to the worker as one job (one transaction there).
+const ENQUEUE_WINDOW_MS = 5;
 
 interface Pending {
   sha: string;
@@ -118,6 +120,6 @@ export class WebhookIngest {
         jobs.push({ name: 'process', data: { tenantId: null, eventIds }, opts: { jobId: `events-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}` } });
       }
       this.webhooksQueue.addBulk(jobs).catch(this.onEnqueueError);
-    }, 2);
+    }, ENQUEUE_WINDOW_MS);
   }
 }

@@ -4,7 +4,7 @@ import type { Database } from '../../db/client.js';
 import type { JobDeps } from '../../jobs.js';
 import { QueueName, type QueueDefinition } from '../../queue/registry.js';
 import { webhookEvents } from './webhooks.table.js';
-import { processWebhookEvent, type AccountChangeHandler } from './webhook-processor.js';
+import { processWebhookEvent, processWebhookEvents, type AccountChangeHandler } from './webhook-processor.js';
 
 /**
  * A group of stored webhook events to process. `tenantId` is null by design: which tenants an
@@ -23,19 +23,27 @@ export function webhooksQueueDefinition(onAccountChange?: AccountChangeHandler):
     name: QueueName.Webhooks,
     concurrency: 16,
     processor: (deps) => async (job: Job<WebhookJob>) => {
+      const db = deps.database.db;
+      try {
+        const outcomes = await processWebhookEvents(db, job.data.eventIds, onAccountChange);
+        // Published after commit: a subscriber never sees an item that was rolled back.
+        for (const o of outcomes) deps.activity.publish(o.activity);
+        return { processed: outcomes.filter((o) => o.outcome === 'processed').length };
+      } catch {
+        // One bad event must not hold back the others: retry them one by one to find it.
+      }
       const failures: string[] = [];
       let processed = 0;
       for (const eventId of job.data.eventIds) {
         try {
-          const result = await processWebhookEvent(deps.database.db, eventId, onAccountChange);
+          const result = await processWebhookEvent(db, eventId, onAccountChange);
           if (result.outcome === 'processed') {
             processed++;
-            // Published after commit: a subscriber never sees an item that was rolled back.
             deps.activity.publish(result.activity);
           }
         } catch (error) {
           failures.push(`${eventId}: ${(error as Error).message}`);
-          await deps.database.db.update(webhookEvents).set({ state: 'failed', error: (error as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
+          await db.update(webhookEvents).set({ state: 'failed', error: (error as Error).message.slice(0, 2000), attempts: sql`${webhookEvents.attempts} + 1` })
             .where(and(inArray(webhookEvents.id, [eventId]), sql`${webhookEvents.state} <> 'processed'`)).catch(() => {});
         }
       }
