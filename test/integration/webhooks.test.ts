@@ -142,6 +142,9 @@ describe('POST /webhooks/whatsapp', () => {
       await processed(response.body.webhookEventId);
       const [row] = await sql()`select tenant_id, field, event from account_events where webhook_event_id = ${response.body.webhookEventId}`;
       expect(row).toEqual({ tenant_id: tenant.id, field: 'message_template_status_update', event: 'APPROVED' });
+      // ...and the mirrored Meta template is now APPROVED, so sends can use it.
+      const [template] = await sql()`select status, tenant_id from message_templates where waba_id = ${rewrite.wabas[FIXTURE_WABAS.first]} and name = 'boas_vindas' and language = 'pt_BR'`;
+      expect(template).toEqual({ status: 'APPROVED', tenant_id: tenant.id });
     });
   });
 
