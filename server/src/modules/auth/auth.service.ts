@@ -1,10 +1,10 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { NotFoundError, UnauthenticatedError } from '../../lib/errors.js';
+import { findScopedOrFail } from '../../lib/scoped.js';
+import { UnauthenticatedError } from '../../lib/errors.js';
 import { constantTimeEqual, generateApiKey, sha256Hex } from '../../lib/secrets.js';
 import { requireName } from '../../lib/phone.js';
-import { isUuid } from '../../lib/sql.js';
-import { OPERATOR, tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { OPERATOR, type Viewer } from '../../graphql/viewer.js';
 import type { TenantService } from '../tenants/tenants.service.js';
 import { apiKeys, type ApiKeyRow } from './api-keys.table.js';
 
@@ -40,11 +40,7 @@ export class AuthService {
   }
 
   async findOrFail(viewer: Viewer, id: string): Promise<ApiKeyRow> {
-    const scope = tenantScope(viewer);
-    if (!isUuid(id)) throw new NotFoundError('ApiKey', id);
-    const [row] = await this.db.select().from(apiKeys).where(and(eq(apiKeys.id, id), scope ? eq(apiKeys.tenantId, scope) : undefined));
-    if (!row) throw new NotFoundError('ApiKey', id);
-    return row;
+    return findScopedOrFail(this.db, apiKeys, 'ApiKey', viewer, id);
   }
 
   async listForTenant(viewer: Viewer, tenantId: string): Promise<ApiKeyRow[]> {

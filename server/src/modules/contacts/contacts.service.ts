@@ -1,5 +1,6 @@
 import { and, eq, ilike, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { findScopedOrFail } from '../../lib/scoped.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { escapeLike, isUuid } from '../../lib/sql.js';
@@ -24,10 +25,6 @@ export class ContactService {
   }
 
   async findOrFail(viewer: Viewer, id: string): Promise<ContactRow> {
-    const scope = tenantScope(viewer);
-    if (!isUuid(id)) throw new NotFoundError('Contact', id);
-    const [row] = await this.db.select().from(contacts).where(and(eq(contacts.id, id), scope ? eq(contacts.tenantId, scope) : undefined));
-    if (!row) throw new NotFoundError('Contact', id);
-    return row;
+    return findScopedOrFail(this.db, contacts, 'Contact', viewer, id);
   }
 }

@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { findScopedOrFail } from '../../lib/scoped.js';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { requireName } from '../../lib/phone.js';
@@ -28,11 +29,7 @@ export class InstanceService {
   }
 
   async findOrFail(viewer: Viewer, id: string): Promise<InstanceRow> {
-    const scope = tenantScope(viewer);
-    if (!isUuid(id)) throw new NotFoundError('Instance', id);
-    const [row] = await this.db.select().from(instances).where(and(eq(instances.id, id), scope ? eq(instances.tenantId, scope) : undefined));
-    if (!row) throw new NotFoundError('Instance', id);
-    return row;
+    return findScopedOrFail(this.db, instances, 'Instance', viewer, id);
   }
 
   async findByPhoneNumber(phoneNumberRowId: string): Promise<InstanceRow | undefined> {

@@ -1,5 +1,6 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { findScopedOrFail } from '../../lib/scoped.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { isUuid } from '../../lib/sql.js';
@@ -43,11 +44,7 @@ export class MessageService {
   }
 
   async findOrFail(viewer: Viewer, id: string): Promise<MessageRow> {
-    const scope = tenantScope(viewer);
-    if (!isUuid(id)) throw new NotFoundError('Message', id);
-    const [row] = await this.db.select().from(messages).where(and(eq(messages.id, id), scope ? eq(messages.tenantId, scope) : undefined));
-    if (!row) throw new NotFoundError('Message', id);
-    return row;
+    return findScopedOrFail(this.db, messages, 'Message', viewer, id);
   }
 
   /** queued → (attempts) → sent → delivered → read / failed, each with its time, in order. */

@@ -1,5 +1,6 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { findScopedOrFail } from '../../lib/scoped.js';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { assertMetaId, normalizeE164 } from '../../lib/phone.js';
@@ -31,11 +32,7 @@ export class PhoneNumberService {
   }
 
   async findOrFail(viewer: Viewer, id: string): Promise<PhoneNumberRow> {
-    const scope = tenantScope(viewer);
-    if (!isUuid(id)) throw new NotFoundError('PhoneNumber', id);
-    const [row] = await this.db.select().from(phoneNumbers).where(and(eq(phoneNumbers.id, id), scope ? eq(phoneNumbers.tenantId, scope) : undefined));
-    if (!row) throw new NotFoundError('PhoneNumber', id);
-    return row;
+    return findScopedOrFail(this.db, phoneNumbers, 'PhoneNumber', viewer, id);
   }
 
   /** Routing lookup for webhooks and sends: by Meta's Phone Number ID, across all tenants. */
