@@ -16,7 +16,7 @@ import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let schema: GraphQLSchema;
 let a: Awaited<ReturnType<typeof makeTenant>>;
-let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string };
+let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string; campaignId: string };
 let template: Awaited<ReturnType<typeof makeRuleTemplate>>;
 
 beforeAll(async () => {
@@ -32,7 +32,8 @@ beforeAll(async () => {
   const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
     values (${tenantB.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.B.${uniqueMetaId()}`}, 'text', 'B secret text', '{}'::jsonb, 'received') returning id`;
   const [event] = await sql`insert into webhook_events (body_sha256, raw_body, state, tenant_ids) values (${uniqueMetaId()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
-  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id) };
+  const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${tenantB.tenant.id}, ${instance.id}, 'B secret campaign', '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
+  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id };
   template = await makeRuleTemplate(server.core.services);
   await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
 });
@@ -42,9 +43,9 @@ afterAll(async () => server?.close());
 function bIdFor(argName: string, returnType: string): string {
   const byType: Record<string, string> = {
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
-    AutomationRule: b.instance.id, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId,
+    AutomationRule: b.instance.id, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
   };
-  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId };
+  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
   const id = argName === 'id' ? byType[returnType] : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
@@ -113,13 +114,16 @@ async function snapshotOfB() {
     messages: await sql`select * from messages where tenant_id = ${b.tenant.id} order by id`,
     contacts: await sql`select * from contacts where tenant_id = ${b.tenant.id} order by id`,
     events: await sql`select id, state, attempts from webhook_events where id = ${b.webhookEventId}`,
+    campaigns: await sql`select * from campaigns where tenant_id = ${b.tenant.id} order by id`,
   };
 }
 
 describe('tenant isolation', () => {
   it("runs every query and mutation with tenant A's key against tenant B's objects: nothing of B is read or changed", async () => {
     const before = await snapshotOfB();
-    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.contactId, b.messageId, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name', 'B secret text', 'B customer', 'secret body'];
+    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.contactId, b.messageId, b.campaignId, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name', 'B secret text', 'B customer', 'secret body', 'B secret campaign'];
+    // Errors may echo the id the caller sent; they must never reveal B's names or contents.
+    const namesOfB = secrets.filter((x) => !/^[0-9a-f-]{36}$|^\d+$/.test(x));
     const operations = [
       ...Object.values(schema.getQueryType()!.getFields()).map((f) => ({ kind: 'query' as const, field: f })),
       ...Object.values(schema.getMutationType()!.getFields()).map((f) => ({ kind: 'mutation' as const, field: f })),
@@ -136,7 +140,7 @@ describe('tenant isolation', () => {
       // Denials look like absence (NOT_FOUND) or a plain FORBIDDEN for operator-only operations.
       for (const error of response.errors ?? []) {
         if (!['NOT_FOUND', 'FORBIDDEN', 'VALIDATION_FAILED'].includes(String(error.extensions?.code))) report.push(`${kind} ${field.name}: unexpected ${error.extensions?.code} ${error.message}`);
-        for (const secret of secrets.slice(6)) if (error.message.includes(secret)) report.push(`${kind} ${field.name} error mentions ${secret}`);
+        for (const secret of namesOfB) if (error.message.includes(secret)) report.push(`${kind} ${field.name} error mentions ${secret}`);
       }
     }
     expect(report).toEqual([]);
