@@ -114,6 +114,31 @@ describe('dashboard: live traffic', () => {
     await closeContext(context);
   });
 
+  it('shows an unrouted webhook with its fix, which a replay resolves after the number is registered; and the queues', async () => {
+    const context = await newContext(browser, server.operatorKey);
+    const page = await context.newPage();
+    await page.goto(`${server.url}/live`);
+    await page.getByTestId('queue-webhooks').waitFor();
+    expect(await page.getByTestId('queue-health').locator('[data-testid^=queue-]').evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')))).toEqual(
+      expect.arrayContaining(['queue-webhooks', 'queue-outbound']),
+    );
+    // A number nobody registered writes in: the event is kept, and the panel says what to do.
+    const phoneNumberId = uniqueMetaId();
+    const wabaId = uniqueMetaId();
+    const body = loadFixture('inbound-text', { numbers: { [FIXTURE_NUMBERS.first]: phoneNumberId }, wabas: { [FIXTURE_WABAS.first]: wabaId }, tag: uniqueTag() });
+    expect((await postWebhook(server.url, body, SECRET)).status).toBe(200);
+    const item = page.getByTestId('unrouted-item').filter({ hasText: `register phone number id ${phoneNumberId}` });
+    await item.waitFor({ timeout: 10_000 }); // the "unrouted" activity makes the panel reload
+    await screenshot(page, '07b-live-unrouted');
+
+    const { tenant } = await makeTenant(server.core.services, `E2E ${uniqueMetaId()} Late`);
+    await makeInstance(server.core.services, tenant.id, { phoneNumberId, wabaId });
+    await item.getByRole('button', { name: 'Replay' }).click();
+    await item.waitFor({ state: 'detached', timeout: 10_000 }); // routed now: gone from the panel
+    await page.locator(`[data-testid=feed-row][data-tenant="${tenant.id}"]`).first().waitFor(); // and the message reached its tenant
+    await closeContext(context);
+  });
+
   it('pauses: counts new events as "N new" without showing them, and shows them all on resume', async () => {
     const { tenant } = await tenantWithNumber('Pause');
     const context = await newContext(browser, server.operatorKey);
