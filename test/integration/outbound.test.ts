@@ -27,7 +27,9 @@ describe(OutboundService.name, () => {
       const to = uniqueE164();
       const message = await sendMessage(h, s.key, { instanceId: s.instance.id, to, template: { name: 'boas_vindas', language: 'pt_BR', variables: ['Ana'] } });
       expect(message).toMatchObject({ status: 'queued', type: 'template', text: 'Olá Ana! Seja bem-vindo(a). Como podemos ajudar hoje?' });
-      const read = await waitForStatus(h, message.id, ['read']);
+      await waitForStatus(h, message.id, ['read']);
+      // Statuses arrive as separate webhooks and may be applied in any order: wait for all three.
+      const read = await eventually(async () => { const r = await messageRow(h, message.id); return r.sent_at && r.delivered_at && r.read_at ? r : null; }, 'every status time');
       const accepted = acceptedFor(h.sim, message.id);
       expect(accepted).toHaveLength(1);
       expect(accepted[0].body).toMatchObject({ to: digits(to), type: 'template', template: { name: 'boas_vindas', language: { code: 'pt_BR' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Ana' }] }] } });

@@ -39,7 +39,7 @@ export async function startOutboundHarness(name: string, options: { env?: Record
   const env = testEnv(envOverrides);
   const server = Object.assign(await startServer(env, { host: '127.0.0.1' }), { operatorKey: env.OPERATOR_API_KEY });
   sim.configureApp({ webhookUrl: `${server.url}/webhooks/whatsapp` });
-  const worker = await startWorker(testEnv(envOverrides), { sweepIntervalMs: 500, sweepOlderThanMs: 1_000 });
+  const worker = await startWorker(testEnv(envOverrides));
   return {
     sim, server, worker, env, envOverrides, prefix,
     close: async () => {

@@ -59,7 +59,7 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
         and not exists (select 1 from messages other where other.wamid = ${wamid})
       returning id`);
     if (updated.length === 0) continue;
-    await applyPendingStatuses(db, { wamid });
+    await db.transaction((tx) => applyPendingStatuses(tx, { wamid }));
     reconciled++;
   }
   return reconciled;

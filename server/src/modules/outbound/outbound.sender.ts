@@ -256,13 +256,21 @@ export class OutboundSender {
    */
   private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending']): Promise<void> {
     const statuses = sql.join([...from, 'unknown'].map((s) => sql`${s}`), sql`, `);
-    const updated = await retrying(() => this.deps.db.execute<{ id: string }>(sql`
-      with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()) where id = ${attempt.id})
-      update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
-      where id = ${row.id} and status in (${statuses})
-      returning id`));
-    // Meta's own `sent` (or later) status may have arrived before this write: apply what is stored.
-    if (updated.length > 0) await retrying(() => applyPendingStatuses(this.deps.db, { wamid }));
+    // One transaction, holding an advisory lock on the wamid: Meta's statuses for this wamid may be
+    // being stored right now (the inbound worker keeps those of unknown wamids), and applying them
+    // must not interleave with recording the wamid, or one side's write hides the other's.
+    await retrying(() => this.deps.db.transaction(async (tx) => {
+      const updated = await tx.execute<{ id: string }>(sql`
+        with lock as (select pg_advisory_xact_lock(hashtext(${wamid}))),
+             a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()) where id = ${attempt.id} and exists (select 1 from lock))
+        update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
+        where id = ${row.id} and status in (${statuses}) and exists (select 1 from lock)
+        returning id`);
+      if (updated.length === 0) return;
+      // Meta's own `sent` (or later) may have arrived before this write: apply what is stored.
+      const stored = await tx.execute(sql`select 1 from message_status_events where wamid = ${wamid} limit 1`);
+      if (stored.length > 0) await applyPendingStatuses(tx, { wamid });
+    }));
     this.deps.activity.publish([{
       ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),

@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient, type Client } from 'graphql-ws';
+import { CampaignService } from '../../server/src/modules/campaigns/campaigns.service.js';
+import { codes, gql, gqlOk } from '../setup/graphql-client.js';
+import { eventually } from '../setup/webhooks.js';
+import { makeTenant, uniqueE164 } from '../factories/index.js';
+import { busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+
+// setup(): the simulator plays Meta (pair rate on, statuses sent → delivered → read); a real
+// server and worker; subscriptions over graphql-ws on the real server.
+let h: OutboundHarness;
+const clients: Client[] = [];
+beforeAll(async () => {
+  h = await startOutboundHarness('campaigns');
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.dispose()));
+  await h?.close();
+});
+
+const SEND_CAMPAIGN = `mutation($input: SendCampaignInput!) { sendCampaign(input: $input) { id name state recipientCount templateName templateLanguage } }`;
+const CAMPAIGN = `query($id: ID!) { campaign(id: $id) { id state recipientCount startedAt finishedAt progress { total queued sending sent delivered read failed unknown } } }`;
+
+function recipients(n: number, variables: (i: number) => string[] = (i) => [`Cliente ${i}`]) {
+  return Array.from({ length: n }, (_, i) => ({ to: uniqueE164(), variables: variables(i) }));
+}
+
+function subscribeProgress(key: string, id: string) {
+  const events: any[] = [];
+  const client = createClient({ url: `${h.server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, lazy: false, retryAttempts: 0 });
+  clients.push(client);
+  const ready = new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
+  client.subscribe({ query: `subscription($id: ID!) { campaignProgress(id: $id) { campaignId state total queued sending sent delivered read failed unknown updatedAt } }`, variables: { id } }, {
+    next: (value) => events.push(value.data?.campaignProgress),
+    error: (e) => events.push({ error: e }),
+    complete: () => {},
+  });
+  return { events, ready };
+}
+
+const accepted = (numberId: string) => h.sim.requests({ target: numberId }).filter((r) => r.outcome === 'accepted');
+
+describe(CampaignService.name, () => {
+  describe('sendCampaign', () => {
+    it('sends the template to every recipient with its own variables, within the tier, and streams progress to read', { timeout: 30_000 }, async () => {
+      const s = await makeSender(h, { tier: 80 });
+      const list = recipients(160);
+      // Subscribing needs the id: create through GraphQL, then subscribe at once (the campaign job
+      // ticks every second, so the first counts come after the socket is ready).
+      const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, name: 'Boas-vindas de março', template: { name: 'boas_vindas', language: 'pt_BR' }, recipients: list } });
+      expect(sendCampaign).toMatchObject({ name: 'Boas-vindas de março', state: 'queued', recipientCount: 160, templateName: 'boas_vindas', templateLanguage: 'pt_BR' });
+      const progress = subscribeProgress(s.key, sendCampaign.id);
+      const stranger = await makeTenant(h.server.core.services);
+      const peeking = subscribeProgress(stranger.key, sendCampaign.id);
+      await Promise.all([progress.ready, peeking.ready]);
+
+      await eventually(async () => progress.events.some((e) => e.read === 160), 'every message read, reported by the subscription', 25_000).catch((e) => { console.log(JSON.stringify(progress.events.slice(-3))); throw e; });
+      const sent = accepted(s.simNumber.id);
+      expect(sent).toHaveLength(160);
+      // Each recipient got its own variable.
+      const byTo = new Map(sent.map((r) => [(r.body as any).to, (r.body as any).template.components[0].parameters[0].text]));
+      list.forEach((r, i) => expect(byTo.get(r.to.slice(1))).toBe(`Cliente ${i}`));
+      expect(busiestWindow(sent)).toBeLessThanOrEqual(80);
+      // The counts only ever grow toward the end state, and each event is the campaign's.
+      expect(progress.events.every((e) => e.campaignId === sendCampaign.id && e.total === 160)).toBe(true);
+      expect(progress.events.some((e) => e.state === 'running')).toBe(true);
+      expect(progress.events.at(-1)).toMatchObject({ state: 'completed', queued: 0, sending: 0, read: 160, failed: 0, unknown: 0 });
+      expect(peeking.events).toEqual([]); // another tenant's socket gets nothing
+      const { campaign } = await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id });
+      expect(campaign.state).toBe('completed');
+      expect(campaign.finishedAt).not.toBeNull();
+      expect(campaign.progress).toEqual({ total: 160, queued: 0, sending: 0, sent: 0, delivered: 0, read: 160, failed: 0, unknown: 0 });
+    });
+
+    it('checks every recipient first and stores nothing when one is wrong, naming it', async () => {
+      const s = await makeSender(h);
+      const send = (input: Record<string, unknown>) => gql(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'order_update', language: 'en_US' }, ...input } });
+      const badVariables = await send({ recipients: [...recipients(3, () => ['Ana', '#1']), { to: uniqueE164(), variables: ['Ana'] }] });
+      expect(codes(badVariables)).toEqual(['VALIDATION_FAILED']);
+      expect(badVariables.errors![0].message).toBe('recipients[3].variables: template "order_update" takes exactly 2 variables (got 1)');
+      const badNumber = await send({ recipients: [{ to: uniqueE164(), variables: ['a', 'b'] }, { to: 'not-a-number', variables: ['a', 'b'] }] });
+      expect(badNumber.errors![0].message).toMatch(/^recipients\[1\]\.to: "not-a-number" is not a phone number/);
+      const paused = await send({ template: { name: 'promo_pausada', language: 'pt_BR' }, recipients: recipients(1) });
+      expect(paused.errors![0].message).toMatch(/is PAUSED/);
+      expect(codes(await send({ recipients: [] }))).toEqual(['VALIDATION_FAILED']);
+      const [{ n }] = await h.server.core.database.sql`select count(*)::int as n from campaigns where tenant_id = ${s.tenant.id}`;
+      expect(n).toBe(0);
+    });
+
+    it('sends one message to a recipient listed twice', async () => {
+      const s = await makeSender(h);
+      const to = uniqueE164();
+      const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: [{ to }, { to: to.replace('+55', '+55 ') }, { to: uniqueE164() }] } });
+      expect(sendCampaign.recipientCount).toBe(2);
+      await eventually(async () => (await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id })).campaign.state === 'completed', 'the campaign to complete');
+      expect(accepted(s.simNumber.id)).toHaveLength(2);
+    });
+  });
+
+  describe('pause, resume and cancel', () => {
+    it('pauses: nothing more leaves until resume, then the rest is sent, each once', { timeout: 40_000 }, async () => {
+      const s = await makeSender(h, { tier: 20 });
+      const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(120, () => []) } });
+      await eventually(async () => accepted(s.simNumber.id).length >= 30, '30 sends');
+      const { pauseCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { pauseCampaign(id: $id) { state } }`, { id: sendCampaign.id });
+      expect(pauseCampaign.state).toBe('paused');
+      await new Promise((r) => setTimeout(r, 500)); // sends already in flight finish
+      const atPause = accepted(s.simNumber.id).length;
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(accepted(s.simNumber.id).length).toBe(atPause);
+      expect(atPause).toBeLessThan(120);
+      const paused = (await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id })).campaign;
+      expect(paused.progress.queued).toBe(120 - atPause);
+
+      const { resumeCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { resumeCampaign(id: $id) { state } }`, { id: sendCampaign.id });
+      expect(resumeCampaign.state).toBe('running');
+      await eventually(async () => (await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id })).campaign.state === 'completed', 'the campaign to complete', 20_000);
+      const sent = accepted(s.simNumber.id);
+      expect(sent).toHaveLength(120);
+      expect(new Set(sent.map((r) => (r.body as any).biz_opaque_callback_data)).size).toBe(120);
+      expect(busiestWindow(sent)).toBeLessThanOrEqual(20);
+    });
+
+    it('cancels: what was not sent fails as "campaign cancelled" and never leaves', { timeout: 20_000 }, async () => {
+      const s = await makeSender(h, { tier: 20 });
+      const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(100, () => []) } });
+      await eventually(async () => accepted(s.simNumber.id).length >= 10, '10 sends');
+      const { cancelCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { cancelCampaign(id: $id) { state finishedAt } }`, { id: sendCampaign.id });
+      expect(cancelCampaign.state).toBe('cancelled');
+      await new Promise((r) => setTimeout(r, 1_500));
+      const sentCount = accepted(s.simNumber.id).length;
+      const { campaign } = await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id });
+      expect(campaign.progress.queued).toBe(0);
+      expect(campaign.progress.failed).toBe(100 - sentCount);
+      const [row] = await h.server.core.database.sql`select error_title from messages where campaign_id = ${sendCampaign.id} and status = 'failed' limit 1`;
+      expect(row.error_title).toBe('campaign cancelled');
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(accepted(s.simNumber.id).length).toBe(sentCount);
+      expect(codes(await gql(h.server.url, s.key, `mutation($id: ID!) { resumeCampaign(id: $id) { state } }`, { id: sendCampaign.id }))).toEqual(['CONFLICT']);
+    });
+  });
+
+  describe('campaign and campaigns', () => {
+    it('lists a tenant\'s campaigns, newest first, and hides other tenants\' campaigns', async () => {
+      const s = await makeSender(h);
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) ids.push((await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(1, () => []) } })).sendCampaign.id);
+      const { campaigns } = await gqlOk(h.server.url, s.key, `query($i: ID) { campaigns(filter: { instanceId: $i }) { totalCount edges { node { id } } } }`, { i: s.instance.id });
+      expect(campaigns.totalCount).toBe(2);
+      expect(campaigns.edges.map((e: any) => e.node.id)).toEqual([...ids].reverse());
+      const other = await makeTenant(h.server.core.services);
+      expect(codes(await gql(h.server.url, other.key, CAMPAIGN, { id: ids[0] }))).toEqual(['NOT_FOUND']);
+      expect(codes(await gql(h.server.url, other.key, `mutation($id: ID!) { pauseCampaign(id: $id) { state } }`, { id: ids[0] }))).toEqual(['NOT_FOUND']);
+      const { campaigns: none } = await gqlOk(h.server.url, other.key, `{ campaigns { totalCount } }`);
+      expect(none.totalCount).toBe(0);
+    });
+  });
+});
