@@ -37,6 +37,11 @@ router.beforeEach(async (to) => {
   return true;
 });
 
+// After a deploy, an open tab may ask for page chunks that no longer exist: load the new build instead.
+router.onError((error, to) => {
+  if (/dynamically imported module|Importing a module script failed|error loading dynamically/i.test(String(error))) window.location.assign(to.fullPath);
+});
+
 router.afterEach((to) => {
   document.title = to.meta.title ? `${to.meta.title} · wabahub` : 'wabahub';
 });

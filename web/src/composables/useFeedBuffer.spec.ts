@@ -108,4 +108,23 @@ describe('useFeedBuffer', () => {
     feed.resume();
     expect(feed.size.value).toBe(0);
   });
+
+  it('keeps memory bounded when no frame comes for a long time (a hidden tab)', () => {
+    const { feed, frame } = setup(100);
+    for (let i = 0; i < 100_000; i++) feed.push(i);
+    frame();
+    expect(feed.size.value).toBe(100);
+    expect(feed.at(0)).toBe(99_999);
+    expect(feed.evicted.value).toBe(99_900);
+  });
+
+  it('still counts every event of a long paused stretch without frames', () => {
+    const { feed, frame } = setup(100);
+    feed.pause();
+    for (let i = 0; i < 1_000; i++) feed.push(i);
+    frame();
+    expect(feed.pendingCount.value).toBe(1_000);
+    feed.resume();
+    expect(feed.at(0)).toBe(999);
+  });
 });

@@ -21,6 +21,8 @@ export function useFeedBuffer<T>(options: { cap?: number; schedule?: Scheduler }
   const ring: (T | undefined)[] = new Array(cap);
   let head = 0; // where the next row is written
   let incoming: T[] = [];
+  /** Rows dropped from `incoming` before any flush (a hidden tab gets no animation frames). */
+  let skipped = 0;
   let pending: T[] = [];
   let scheduled = false;
 
@@ -54,12 +56,15 @@ export function useFeedBuffer<T>(options: { cap?: number; schedule?: Scheduler }
     scheduled = false;
     if (incoming.length === 0) return;
     const batch = incoming;
+    const dropped = skipped;
     incoming = [];
+    skipped = 0;
     if (paused.value) {
       pending.push(...batch);
       if (pending.length > cap) pending = pending.slice(pending.length - cap);
-      pendingCount.value += batch.length;
+      pendingCount.value += batch.length + dropped;
     } else {
+      evicted.value += dropped;
       write(batch);
     }
   }
@@ -67,6 +72,12 @@ export function useFeedBuffer<T>(options: { cap?: number; schedule?: Scheduler }
   /** Queues one row (oldest first if several arrive together); shown on the next frame. */
   function push(row: T): void {
     incoming.push(row);
+    // Browsers give a hidden tab no animation frames: keep only what the ring could show anyway.
+    if (incoming.length >= cap * 2) {
+      const drop = incoming.length - cap;
+      incoming = incoming.slice(drop);
+      skipped += drop;
+    }
     if (!scheduled) {
       scheduled = true;
       schedule(flush);
@@ -96,8 +107,10 @@ export function useFeedBuffer<T>(options: { cap?: number; schedule?: Scheduler }
     paused.value = false;
     // Anything still queued for the next frame arrived after the pending rows.
     const rows = pending.concat(incoming);
+    evicted.value += skipped;
     pending = [];
     incoming = [];
+    skipped = 0;
     pendingCount.value = 0;
     if (rows.length) write(rows);
   }
@@ -107,6 +120,7 @@ export function useFeedBuffer<T>(options: { cap?: number; schedule?: Scheduler }
     head = 0;
     incoming = [];
     pending = [];
+    skipped = 0;
     size.value = 0;
     pendingCount.value = 0;
     evicted.value = 0;
