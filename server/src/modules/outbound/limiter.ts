@@ -20,9 +20,11 @@ import type { Redis } from 'ioredis';
 // Per-recipient pacing works the same way: the recipient is held while a send to them is in flight
 // and until `gapMs` after its answer (Meta allows about one message per 6 s to one person).
 //
-// A job that has to wait is told how long. Waiting jobs are counted per number and spread over the
-// coming seconds at the tier's rate, so a backlog of 10,000 jobs for one number comes back a few
-// at a time instead of all at once, each most likely finding a free slot.
+// A job that has to wait is told how long. A short wait (a slot frees within `shortWaitMs`) is
+// returned as is, for the caller to sleep it off in place. A longer one takes a turn on the
+// number's schedule: a cursor that hands out start times `window / tier` apart, so a backlog of
+// 10,000 jobs for one number comes back at the tier's rate instead of all at once, each most
+// likely finding a free slot (and, if not, sleeping the few milliseconds until one frees).
 
 /** Why a send must wait. */
 export type WaitReason = 'number_backoff' | 'recipient' | 'throughput';
@@ -47,20 +49,20 @@ export interface LimiterOptions {
   leaseMs?: number;
   /** Length of Meta's throughput window (1000 ms). */
   windowMs?: number;
+  /** Waits up to this long are returned as is (sleep in place); longer ones take a turn (default 50 ms). */
+  shortWaitMs?: number;
 }
 
 const ACQUIRE = `
-local slots, backoff, pace, waiters = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local slots, backoff, pace, cursor = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tier = tonumber(ARGV[1])
 local token = ARGV[2]
 local lease = tonumber(ARGV[3])
 local window = tonumber(ARGV[4])
 local gap = tonumber(ARGV[5])
+local short = tonumber(ARGV[6])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
--- A job coming back from a wait is no longer waiting; forget waiters that never came back.
-redis.call('ZREM', waiters, token)
-redis.call('ZREMRANGEBYSCORE', waiters, '-inf', now - 5000)
 -- The recipient first: a send paced for its recipient does not queue for the number.
 local paceUntil = tonumber(redis.call('GET', pace) or '0')
 if paceUntil > now then return {2, paceUntil - now} end
@@ -73,8 +75,8 @@ if blocked <= 0 and used < tier then
   if gap > 0 then redis.call('SET', pace, now + lease, 'PX', lease) end
   return {0, 0}
 end
--- Wait for the earlier of a slot turning over (at most a window away: one in flight frees a window
--- after its answer) or the end of the number's backoff, plus this job's place among the waiters.
+-- When could it go: the end of the number's backoff, or the next slot turning over (at most a
+-- window away: a send in flight frees its slot a window after its answer).
 local start = 0
 if blocked > 0 then start = blocked end
 if used >= tier then
@@ -82,12 +84,15 @@ if used >= tier then
   local free = math.min(tonumber(first[2]) - now, window)
   if free > start then start = free end
 end
-local ahead = redis.call('ZCOUNT', waiters, now - 5000, '+inf')
-local wait = start + math.floor(ahead * window / tier)
-redis.call('ZADD', waiters, now + wait, token)
-redis.call('PEXPIRE', waiters, wait + 10000)
-if blocked > 0 then return {1, wait} end
-return {3, wait}
+local reason = 3
+if blocked > 0 then reason = 1 end
+if start <= short then return {reason, start} end
+-- A longer wait takes the next turn on the number's schedule.
+local at = tonumber(redis.call('GET', cursor) or '0')
+if at < now + start then at = now + start end
+local nextAt = at + window / tier
+redis.call('SET', cursor, tostring(nextAt), 'PX', math.ceil(nextAt - now) + 10000)
+return {reason, math.ceil(at - now)}
 `;
 
 const RELEASE = `
@@ -121,7 +126,7 @@ return now
 `;
 
 type LimiterRedis = Redis & {
-  outboundAcquire(slots: string, backoff: string, pace: string, waiters: string, tier: number, token: string, leaseMs: number, windowMs: number, gapMs: number): Promise<[number, number]>;
+  outboundAcquire(slots: string, backoff: string, pace: string, cursor: string, tier: number, token: string, leaseMs: number, windowMs: number, gapMs: number, shortWaitMs: number): Promise<[number, number]>;
   outboundRelease(slots: string, pace: string, counter: string, token: string, outcome: ReleaseOutcome, gapMs: number, windowMs: number, paceForMs: number): Promise<number>;
 };
 
@@ -132,11 +137,13 @@ export class SendLimiter {
   readonly recipientGapMs: number;
   readonly leaseMs: number;
   readonly windowMs: number;
+  readonly shortWaitMs: number;
 
   constructor(redis: Redis, private readonly options: LimiterOptions) {
     this.recipientGapMs = options.recipientGapMs ?? 6_000;
     this.leaseMs = options.leaseMs ?? 20_000;
     this.windowMs = options.windowMs ?? 1_000;
+    this.shortWaitMs = options.shortWaitMs ?? 50;
     if (!('outboundAcquire' in redis)) {
       redis.defineCommand('outboundAcquire', { numberOfKeys: 4, lua: ACQUIRE });
       redis.defineCommand('outboundRelease', { numberOfKeys: 3, lua: RELEASE });
@@ -151,8 +158,8 @@ export class SendLimiter {
   /** Asks to send one message now from `number` (Meta's Phone Number ID) to `recipient`. `token` names this send (the message id). */
   async acquire(number: string, tier: number, recipient: string, token: string): Promise<Acquired> {
     const [code, waitMs] = await this.redis.outboundAcquire(
-      this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, `to:${recipient}`), this.key(number, 'waiters'),
-      tier, token, this.leaseMs, this.windowMs, this.recipientGapMs,
+      this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, `to:${recipient}`), this.key(number, 'cursor'),
+      tier, token, this.leaseMs, this.windowMs, this.recipientGapMs, this.shortWaitMs,
     );
     if (code === 0) return { granted: true };
     return { granted: false, reason: REASONS[code] ?? 'throughput', waitMs: Math.max(1, waitMs) };

@@ -90,8 +90,13 @@ export class OutboundSender {
     }
 
     const { limiter } = this.deps;
-    const acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
-    if (!acquired.granted) return { outcome: 'delay', ms: acquired.waitMs + jitter(25), reason: acquired.reason };
+    let acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
+    // A slot frees within a few milliseconds: wait here rather than go round the delayed set.
+    for (let i = 0; i < 3 && !acquired.granted && acquired.reason !== 'recipient' && acquired.waitMs <= limiter.shortWaitMs; i++) {
+      await new Promise((r) => setTimeout(r, acquired.granted ? 0 : acquired.waitMs + 1));
+      acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
+    }
+    if (!acquired.granted) return { outcome: 'delay', ms: acquired.waitMs, reason: acquired.reason };
 
     const attempt = await this.claim(row);
     if (!attempt) {
