@@ -259,3 +259,17 @@ async function countStored(body: string): Promise<number> {
   const [{ n }] = await sql()`select count(*)::int as n from webhook_events where body_sha256 = ${createHash('sha256').update(body).digest('hex')}`;
   return n;
 }
+
+describe('trafficSeries', () => {
+  it("counts a tenant's messages and statuses in, per second, and nothing of other tenants", async () => {
+    const { tenant, key, rewrite, numbers } = await routedTenant();
+    await seedOutbound(tenant.id, numbers.first, `wamid.HBgNNTUxMTk4NzY1NDMyMRUCABEYEjQ0QjcwNUZEQjM2OEQ3RkM2AA==.${rewrite.tag}`);
+    await processed((await postWebhook(server.url, loadFixture('inbound-text', rewrite), SECRET)).body.webhookEventId);
+    await processed((await postWebhook(server.url, loadFixture('statuses-out-of-order', rewrite), SECRET)).body.webhookEventId);
+    const { gqlOk } = await import('../setup/graphql-client.js');
+    const { trafficSeries } = await gqlOk(server.url, key, `{ trafficSeries(seconds: 60) { at inbound outbound } }`);
+    expect(trafficSeries.reduce((n: number, p: any) => n + p.inbound, 0)).toBe(3); // 1 message + 2 statuses
+    const other = await makeTenant(server.core.services);
+    expect((await gqlOk(server.url, other.key, `{ trafficSeries(seconds: 60) { inbound } }`)).trafficSeries).toEqual([]);
+  });
+});

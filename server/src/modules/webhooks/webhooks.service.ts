@@ -86,15 +86,24 @@ export class WebhookService {
   async trafficSeries(viewer: Viewer, seconds: number) {
     if (!Number.isInteger(seconds) || seconds < 10 || seconds > 3600) throw new ValidationError('seconds: must be between 10 and 3600', 'seconds');
     const scope = tenantScope(viewer);
+    // In: customers' messages and Meta's status callbacks (what webhooks carry); out: our sends.
     const rows = await this.db.execute<{ at: Date; inbound: number; outbound: number }>(sql`
-      select date_trunc('second', coalesce(sent_at, created_at)) as at,
-             count(*) filter (where direction = 'inbound')::int as inbound,
-             count(*) filter (where direction = 'outbound')::int as outbound
-      from messages
-      where coalesce(sent_at, created_at) > now() - make_interval(secs => ${seconds})
-        and (direction = 'inbound' or sent_at is not null)
-        ${scope ? sql`and tenant_id = ${scope}` : sql``}
-      group by 1 order by 1`);
+      select at, sum(inbound)::int as inbound, sum(outbound)::int as outbound from (
+        select date_trunc('second', coalesce(sent_at, created_at)) as at,
+               count(*) filter (where direction = 'inbound') as inbound,
+               count(*) filter (where direction = 'outbound') as outbound
+        from messages
+        where coalesce(sent_at, created_at) > now() - make_interval(secs => ${seconds})
+          and (direction = 'inbound' or sent_at is not null)
+          ${scope ? sql`and tenant_id = ${scope}` : sql``}
+        group by 1
+        union all
+        select date_trunc('second', created_at), count(*), 0
+        from message_status_events
+        where created_at > now() - make_interval(secs => ${seconds})
+          ${scope ? sql`and tenant_id = ${scope}` : sql``}
+        group by 1
+      ) t group by at order by at`);
     return [...rows].map((r) => ({ at: new Date(r.at), inbound: Number(r.inbound), outbound: Number(r.outbound) }));
   }
 }

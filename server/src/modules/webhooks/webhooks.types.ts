@@ -51,7 +51,7 @@ export class QueueHealth {
 @ObjectType({ description: 'Messages in and out during one second.' })
 export class TrafficPoint {
   @Field(() => Date, { description: 'Start of the second.' }) at!: Date;
-  @Field(() => Int, { description: 'Inbound messages and statuses received.' }) inbound!: number;
+  @Field(() => Int, { description: 'Inbound messages and status callbacks received.' }) inbound!: number;
   @Field(() => Int, { description: 'Outbound messages sent.' }) outbound!: number;
 }
 
