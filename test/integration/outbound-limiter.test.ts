@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { SendLimiter } from '../../server/src/modules/outbound/limiter.js';
 import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { TEST_REDIS_URL, testEnv } from '../setup/test-env.js';
-import { roleEnv, spawnRole, type RoleProcess } from '../setup/processes.js';
+import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { eventually } from '../setup/webhooks.js';
 import { uniqueE164 } from '../factories/index.js';
-import { busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { busiestWindow, makeSender, spawnWorkerProcess, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 
 // setup(): real Redis for the limiter itself; then the whole pipeline with TWO worker processes
 // (one in this process, one spawned as `tsx server/src/worker.ts`) sending through one simulator,
@@ -91,7 +91,7 @@ describe('the limiter shared by two worker processes', () => {
   let child: RoleProcess;
   beforeAll(async () => {
     h = await startOutboundHarness('outbound-limiter', { sim: { pairRateWindowMs: 0, statusDelaysMs: { read: null } } });
-    child = await spawnRole('worker', roleEnv(testEnv(h.envOverrides), { WABAHUB_QUEUE_PREFIX: h.prefix, NODE_ENV: 'test' }));
+    child = await spawnWorkerProcess(roleEnv(testEnv(h.envOverrides), { WABAHUB_QUEUE_PREFIX: h.prefix, NODE_ENV: 'test' }));
   });
   afterAll(async () => {
     await child?.kill('SIGTERM');

@@ -45,7 +45,10 @@ export interface LimiterOptions {
   prefix: string;
   /** Minimum gap between two sends from one number to one recipient (default 6000 ms; 0 disables). */
   recipientGapMs?: number;
-  /** How long a granted slot stays held without a release: the Graph timeout plus a margin. */
+  /**
+   * How long a granted slot stays held without a release (default 12 s): the Graph timeout (10 s)
+   * plus a margin, since a request cut off mid-call may have been accepted until its deadline.
+   */
   leaseMs?: number;
   /** Length of Meta's throughput window (1000 ms). */
   windowMs?: number;
@@ -141,7 +144,7 @@ export class SendLimiter {
 
   constructor(redis: Redis, private readonly options: LimiterOptions) {
     this.recipientGapMs = options.recipientGapMs ?? 6_000;
-    this.leaseMs = options.leaseMs ?? 20_000;
+    this.leaseMs = options.leaseMs ?? 12_000;
     this.windowMs = options.windowMs ?? 1_000;
     this.shortWaitMs = options.shortWaitMs ?? 50;
     if (!('outboundAcquire' in redis)) {

@@ -24,8 +24,9 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
     name: QueueName.Outbound,
     concurrency: (deps) => deps.env.OUTBOUND_CONCURRENCY,
     // A send job that stalls (its worker was killed) is safe to run again: it finds its pending
-    // attempt and does not resend. So it may stall any number of times.
-    workerOptions: { maxStalledCount: 1_000 },
+    // attempt and does not resend. So it may stall any number of times, and is taken back soon
+    // (a 10 s lock, renewed every 5 s, checked every 2 s) so a dead worker's sends resolve quickly.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 10_000, stalledInterval: 2_000 },
     processor: (deps) => {
       const sender = new OutboundSender({
         db: deps.database.db, graph: deps.graph, limiter: createSendLimiter(deps), activity: deps.activity,

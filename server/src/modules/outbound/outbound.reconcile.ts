@@ -5,6 +5,9 @@ import type { Database } from '../../db/client.js';
 import { applyPendingStatuses } from '../messages/message-status.js';
 import { CAMPAIGN_PRIORITY, enqueueSends } from './outbound.queue.js';
 
+/** Noted on an attempt whose answer was lost but whose message Meta's statuses showed it took. */
+export const RECOGNISED = "the answer was lost, but Meta's status for this message showed it was accepted";
+
 // Reconciling sends whose answer was never seen, and re-enqueuing sends whose job was lost.
 //
 // Evidence that Meta accepted a message is a status webhook for it. The inbound pipeline keeps
@@ -51,7 +54,7 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
     if (!wamid) continue;
     const updated = await db.execute<{ id: string }>(sql`
       with a as (
-        update message_attempts set outcome = 'sent', wamid = ${wamid}
+        update message_attempts set outcome = 'sent', wamid = ${wamid}, error_message = ${RECOGNISED}
         where id = (select id from message_attempts where message_id = ${m.id} order by attempt desc limit 1) and outcome = 'unknown'
       )
       update messages set status = 'sent', wamid = ${wamid}, updated_at = now()

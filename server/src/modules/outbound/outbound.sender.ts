@@ -9,7 +9,7 @@ import { applyPendingStatuses } from '../messages/message-status.js';
 import { messageAttempts, messages } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter, WaitReason } from './limiter.js';
-import { findSendEvidence } from './outbound.reconcile.js';
+import { RECOGNISED, findSendEvidence } from './outbound.reconcile.js';
 import type { SendMessageJob } from './outbound.queue.js';
 
 // One send, from a queued message to Meta's answer, and what each answer means. The worker job
@@ -77,7 +77,7 @@ export class OutboundSender {
     if (row.lastOutcome === 'retry' && row.lastErrorCode !== null && row.lastErrorCode < 0 && row.lastAttemptId) {
       const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
       if (wamid) {
-        await this.recordSent(row, { id: row.lastAttemptId, attempt: row.lastAttempt! }, wamid, ['queued']);
+        await this.recordSent(row, { id: row.lastAttemptId, attempt: row.lastAttempt! }, wamid, ['queued'], RECOGNISED);
         return { outcome: 'sent', wamid };
       }
     }
@@ -162,7 +162,7 @@ export class OutboundSender {
       const attempt = { id: row.lastAttemptId, attempt: row.lastAttempt! };
       const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
       if (wamid) {
-        await this.recordSent(row, attempt, wamid, ['sending']);
+        await this.recordSent(row, attempt, wamid, ['sending'], RECOGNISED);
         return { outcome: 'sent', wamid };
       }
       await this.recordUnknown(row, attempt, 'the worker stopped during the call to Meta and its answer was never seen; not sent again, to avoid a duplicate');
@@ -259,7 +259,7 @@ export class OutboundSender {
    * Meta took the message: it gets its wamid and `sent`. `from` are the statuses it may be in; a
    * late answer for a message already declared `unknown` is still the truth, so that one is always allowed.
    */
-  private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending']): Promise<void> {
+  private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending'], note: string | null = null): Promise<void> {
     const statuses = sql.join([...from, 'unknown'].map((s) => sql`${s}`), sql`, `);
     // One transaction, holding an advisory lock on the wamid: Meta's statuses for this wamid may be
     // being stored right now (the inbound worker keeps those of unknown wamids), and applying them
@@ -267,7 +267,7 @@ export class OutboundSender {
     await retrying(() => this.deps.db.transaction(async (tx) => {
       const updated = await tx.execute<{ id: string }>(sql`
         with lock as (select pg_advisory_xact_lock(hashtext(${wamid}))),
-             a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()) where id = ${attempt.id} and exists (select 1 from lock))
+             a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()), error_message = coalesce(${note}, error_message) where id = ${attempt.id} and exists (select 1 from lock))
         update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
         where id = ${row.id} and status in (${statuses}) and exists (select 1 from lock)
         returning id`);
