@@ -15,7 +15,7 @@ import { createQueues, type Queues } from './queue/queues.js';
 import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
-import { reconcileUnknownMessages, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
+import { reconcileUnknownMessages, repairRecentStatuses, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
 // start.ts) and tests call these; nothing here reads process.env.
@@ -134,6 +134,7 @@ function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
         if (requeued > 0) console.log(`[sweeper] re-enqueued ${requeued} queued outbound messages`);
         const reconciled = await reconcileUnknownMessages(core.database.db);
         if (reconciled > 0) console.log(`[sweeper] reconciled ${reconciled} outbound messages of unknown outcome`);
+        await repairRecentStatuses(core.database.db);
       }
     } catch (error) {
       console.error('[sweeper]', (error as Error).message);

@@ -15,7 +15,7 @@ import { MessageService } from './modules/messages/messages.service.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
 import { MessageTemplateService } from './modules/message-templates/message-templates.service.js';
 import { OutboundService } from './modules/outbound/outbound.service.js';
-import { createSendLimiter } from './modules/outbound/outbound.jobs.js';
+import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
 import { CampaignService } from './modules/campaigns/campaigns.service.js';
 
 export interface ServiceDeps {
@@ -39,8 +39,9 @@ export function createServices({ db, env, redis, queues, graph, activity }: Serv
   const messages = new MessageService(db);
   const contacts = new ContactService(db);
   const messageTemplates = new MessageTemplateService(db, graph, phoneNumbers, env.META_SYSTEM_TOKEN);
-  const outbound = new OutboundService(db, queues, createSendLimiter({ redis, env }), instances, phoneNumbers, messageTemplates);
-  const campaigns = new CampaignService(db, queues, instances, messageTemplates);
+  const sendLimiter = createSendLimiter({ redis, env });
+  const outbound = new OutboundService(db, queues, sendLimiter, instances, phoneNumbers, messageTemplates);
+  const campaigns = new CampaignService(db, queues, instances, messageTemplates, sendLimiter);
   return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns };
 }
 

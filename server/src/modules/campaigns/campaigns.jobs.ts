@@ -5,7 +5,9 @@ import type { JobDeps } from '../../jobs.js';
 import { Topics } from '../../graphql/pubsub.js';
 import { queuePrefix } from '../../queue/connection.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
-import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends } from '../outbound/outbound.queue.js';
+import { OutboundJobName, enqueueBatches } from '../outbound/outbound.queue.js';
+import type { SendLimiter } from '../outbound/limiter.js';
+import { createSendLimiter } from '../outbound/outbound.limiter.js';
 import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 
 // One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages
@@ -76,7 +78,7 @@ export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token
   if (!campaign) return { outcome: 'missing' };
 
   if (campaign.state === 'queued') {
-    await enqueueQueuedMessages(db, deps.queues.outbound, campaign);
+    await enqueueQueuedMessages(db, deps.queues.outbound, createSendLimiter(deps), campaign);
     await db.update(campaigns).set({ state: 'running', startedAt: sql`coalesce(${campaigns.startedAt}, now())` })
       .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'queued')));
     campaign = (await load())!;
@@ -96,8 +98,16 @@ export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token
   throw new DelayedError('campaign progress: next tick');
 }
 
-/** Enqueues every still-queued message of a campaign, in pages, behind conversational sends. */
-export async function enqueueQueuedMessages(db: Database, queue: Queue, campaign: Pick<CampaignRow, 'id' | 'tenantId'>, suffix?: string): Promise<number> {
+/**
+ * Enqueues every still-queued message of a campaign, in batches, behind conversational sends, on
+ * its number's schedule: each batch comes due at the turns the limiter reserved for it, so a
+ * backlog reaches the workers at the number's rate instead of all at once.
+ */
+export async function enqueueQueuedMessages(db: Database, queue: Queue, limiter: SendLimiter, campaign: Pick<CampaignRow, 'id' | 'tenantId'>, suffix?: string): Promise<number> {
+  const [number] = await db.execute<{ phone_number_id: string; throughput_tier: number }>(sql`
+    select p.phone_number_id, p.throughput_tier from campaigns c join instances i on i.id = c.instance_id join phone_numbers p on p.id = i.phone_number_id
+    where c.id = ${campaign.id}`);
+  if (!number) return 0;
   let after: string | null = null;
   let total = 0;
   for (;;) {
@@ -105,7 +115,9 @@ export async function enqueueQueuedMessages(db: Database, queue: Queue, campaign
       .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId), inArray(messages.status, ['queued']), after ? gt(messages.id, after) : undefined))
       .orderBy(asc(messages.id)).limit(ENQUEUE_PAGE);
     if (page.length === 0) return total;
-    await enqueueSends(queue, page.map((m) => ({ tenantId: campaign.tenantId, messageId: m.id })), { priority: CAMPAIGN_PRIORITY, suffix });
+    const tier = Number(number.throughput_tier);
+    const firstMs = await limiter.reserveTurns(number.phone_number_id, tier, page.length);
+    await enqueueBatches(queue, { tenantId: campaign.tenantId, campaignId: campaign.id }, page.map((m) => m.id), tier, { firstMs, everyMs: limiter.windowMs / tier }, suffix);
     total += page.length;
     after = page[page.length - 1].id;
   }

@@ -14,6 +14,7 @@ import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { MessageTemplateService } from '../message-templates/message-templates.service.js';
 import { renderTemplateBody } from '../message-templates/message-templates.service.js';
 import { checkVariables, templateContent } from '../outbound/outbound.content.js';
+import type { SendLimiter } from '../outbound/limiter.js';
 import { CAMPAIGN_STATES, campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 import { countCampaign, enqueueCampaignJob, enqueueQueuedMessages, type CampaignCounts } from './campaigns.jobs.js';
 
@@ -34,6 +35,7 @@ export class CampaignService {
     private readonly queues: Queues,
     private readonly instances: InstanceService,
     private readonly templates: MessageTemplateService,
+    private readonly limiter: SendLimiter,
   ) {}
 
   /**
@@ -125,7 +127,7 @@ export class CampaignService {
     }
     const row = await this.transition(campaign, ['paused'], campaign.startedAt ? 'running' : 'queued');
     // Jobs that ran while paused completed without sending, so the messages need fresh jobs.
-    await enqueueQueuedMessages(this.db, this.queues.outbound, row, `r${Date.now()}`);
+    await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, row, `r${Date.now()}`);
     await enqueueCampaignJob(this.queues.outbound, { tenantId: row.tenantId, campaignId: row.id });
     return row;
   }

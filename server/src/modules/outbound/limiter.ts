@@ -56,46 +56,87 @@ export interface LimiterOptions {
   shortWaitMs?: number;
 }
 
+// KEYS: slots, backoff, cursor, then one pace key per candidate. ARGV: tier, lease, window, gap,
+// short, scheduled, then one token per candidate. Candidates are granted in order while slots
+// last. Returns, per candidate, a code (0 granted, 1 number backoff, 2 recipient, 3 throughput)
+// and a wait in ms.
 const ACQUIRE = `
-local slots, backoff, pace, cursor = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local slots, backoff, cursor = KEYS[1], KEYS[2], KEYS[3]
 local tier = tonumber(ARGV[1])
-local token = ARGV[2]
-local lease = tonumber(ARGV[3])
-local window = tonumber(ARGV[4])
-local gap = tonumber(ARGV[5])
-local short = tonumber(ARGV[6])
+local lease = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local gap = tonumber(ARGV[4])
+local short = tonumber(ARGV[5])
+local scheduled = ARGV[6] == '1'
+local n = #KEYS - 3
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
--- The recipient first: a send paced for its recipient does not queue for the number.
-local paceUntil = tonumber(redis.call('GET', pace) or '0')
-if paceUntil > now then return {2, paceUntil - now} end
 redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
 local used = redis.call('ZCARD', slots)
 local blocked = redis.call('PTTL', backoff)
-if blocked <= 0 and used < tier then
-  redis.call('ZADD', slots, now + lease, token)
-  redis.call('PEXPIRE', slots, lease + window + 1000)
-  if gap > 0 then redis.call('SET', pace, now + lease, 'PX', lease) end
-  return {0, 0}
+local out = {}
+local denied = {}
+for i = 1, n do
+  local pace = KEYS[3 + i]
+  local token = ARGV[6 + i]
+  -- The recipient first: a send paced for its recipient does not queue for the number.
+  local paceUntil = tonumber(redis.call('GET', pace) or '0')
+  if paceUntil > now then
+    out[2 * i - 1] = 2
+    out[2 * i] = paceUntil - now
+  elseif blocked <= 0 and used < tier then
+    redis.call('ZADD', slots, now + lease, token)
+    used = used + 1
+    if gap > 0 then redis.call('SET', pace, now + lease, 'PX', lease) end
+    out[2 * i - 1] = 0
+    out[2 * i] = 0
+  else
+    denied[#denied + 1] = i
+  end
 end
--- When could it go: the end of the number's backoff, or the next slot turning over (at most a
--- window away: a send in flight frees its slot a window after its answer).
-local start = 0
-if blocked > 0 then start = blocked end
-if used >= tier then
-  local first = redis.call('ZRANGE', slots, 0, 0, 'WITHSCORES')
-  local free = math.min(tonumber(first[2]) - now, window)
-  if free > start then start = free end
+redis.call('PEXPIRE', slots, lease + window + 1000)
+if #denied > 0 then
+  -- When could they go: the end of the number's backoff, or the next slot turning over (at most
+  -- a window away: a send in flight frees its slot a window after its answer).
+  local start = 0
+  if blocked > 0 then start = blocked end
+  if used >= tier then
+    local first = redis.call('ZRANGE', slots, 0, 0, 'WITHSCORES')
+    local free = math.min(tonumber(first[2]) - now, window)
+    if free > start then start = free end
+  end
+  local reason = 3
+  if blocked > 0 then reason = 1 end
+  local wait = start
+  -- A short wait, or sends that jump the schedule (conversational replies), wait for the next
+  -- slot; a longer wait of scheduled (campaign) sends takes the next turns on the schedule.
+  if start > short and scheduled then
+    local at = tonumber(redis.call('GET', cursor) or '0')
+    if at < now + start then at = now + start end
+    local nextAt = at + #denied * window / tier
+    redis.call('SET', cursor, tostring(nextAt), 'PX', math.ceil(nextAt - now) + 10000)
+    wait = math.ceil(at - now)
+  end
+  for _, i in ipairs(denied) do
+    out[2 * i - 1] = reason
+    out[2 * i] = wait
+  end
 end
-local reason = 3
-if blocked > 0 then reason = 1 end
-if start <= short then return {reason, start} end
--- A longer wait takes the next turn on the number's schedule.
+return out
+`;
+
+const RESERVE = `
+local cursor = KEYS[1]
+local tier = tonumber(ARGV[1])
+local count = tonumber(ARGV[2])
+local window = tonumber(ARGV[3])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local at = tonumber(redis.call('GET', cursor) or '0')
-if at < now + start then at = now + start end
-local nextAt = at + window / tier
+if at < now then at = now end
+local nextAt = at + count * window / tier
 redis.call('SET', cursor, tostring(nextAt), 'PX', math.ceil(nextAt - now) + 10000)
-return {reason, math.ceil(at - now)}
+return math.floor(at - now)
 `;
 
 const RELEASE = `
@@ -129,7 +170,8 @@ return now
 `;
 
 type LimiterRedis = Redis & {
-  outboundAcquire(slots: string, backoff: string, pace: string, cursor: string, tier: number, token: string, leaseMs: number, windowMs: number, gapMs: number, shortWaitMs: number): Promise<[number, number]>;
+  outboundAcquire(...args: (string | number)[]): Promise<number[]>;
+  outboundReserve(cursor: string, tier: number, count: number, windowMs: number): Promise<number>;
   outboundRelease(slots: string, pace: string, counter: string, token: string, outcome: ReleaseOutcome, gapMs: number, windowMs: number, paceForMs: number): Promise<number>;
 };
 
@@ -148,8 +190,9 @@ export class SendLimiter {
     this.windowMs = options.windowMs ?? 1_000;
     this.shortWaitMs = options.shortWaitMs ?? 50;
     if (!('outboundAcquire' in redis)) {
-      redis.defineCommand('outboundAcquire', { numberOfKeys: 4, lua: ACQUIRE });
+      redis.defineCommand('outboundAcquire', { lua: ACQUIRE });
       redis.defineCommand('outboundRelease', { numberOfKeys: 3, lua: RELEASE });
+      redis.defineCommand('outboundReserve', { numberOfKeys: 1, lua: RESERVE });
     }
     this.redis = redis as LimiterRedis;
   }
@@ -158,14 +201,34 @@ export class SendLimiter {
     return `${this.options.prefix}:outbound:${number}:${what}`;
   }
 
-  /** Asks to send one message now from `number` (Meta's Phone Number ID) to `recipient`. `token` names this send (the message id). */
-  async acquire(number: string, tier: number, recipient: string, token: string): Promise<Acquired> {
-    const [code, waitMs] = await this.redis.outboundAcquire(
-      this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, `to:${recipient}`), this.key(number, 'cursor'),
-      tier, token, this.leaseMs, this.windowMs, this.recipientGapMs, this.shortWaitMs,
-    );
-    if (code === 0) return { granted: true };
-    return { granted: false, reason: REASONS[code] ?? 'throughput', waitMs: Math.max(1, waitMs) };
+  /**
+   * Asks to send one message now from `number` (Meta's Phone Number ID) to `recipient`. `token`
+   * names this send (the message id). A `scheduled` send (a campaign's) that must wait long takes
+   * a turn on the number's schedule; an unscheduled one (a reply) waits for the next free slot.
+   */
+  async acquire(number: string, tier: number, recipient: string, token: string, scheduled = true): Promise<Acquired> {
+    return (await this.acquireMany(number, tier, [{ recipient, token }], scheduled))[0];
+  }
+
+  /** The same for several sends of one number at once (a batch), granted in order while slots last. */
+  async acquireMany(number: string, tier: number, sends: { recipient: string; token: string }[], scheduled = true): Promise<Acquired[]> {
+    if (sends.length === 0) return [];
+    const keys = [this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, 'cursor'), ...sends.map((s) => this.key(number, `to:${s.recipient}`))];
+    const args = [tier, this.leaseMs, this.windowMs, this.recipientGapMs, this.shortWaitMs, scheduled ? 1 : 0, ...sends.map((s) => s.token)];
+    const out = await this.redis.outboundAcquire(keys.length, ...keys, ...args);
+    return sends.map((_s, i): Acquired => {
+      const code = Number(out[2 * i]);
+      return code === 0 ? { granted: true } : { granted: false, reason: REASONS[code] ?? 'throughput', waitMs: Math.max(1, Number(out[2 * i + 1])) };
+    });
+  }
+
+  /**
+   * Reserves `count` consecutive turns on a number's schedule (`window / tier` apart) and returns
+   * when the first one is, in ms from now: a campaign's sends are enqueued to come due at the
+   * number's rate instead of all at once.
+   */
+  async reserveTurns(number: string, tier: number, count: number): Promise<number> {
+    return this.redis.outboundReserve(this.key(number, 'cursor'), tier, count, this.windowMs);
   }
 
   /**

@@ -1,23 +1,19 @@
 import { DelayedError, type Job } from 'bullmq';
 import type { JobDeps } from '../../jobs.js';
-import { queuePrefix } from '../../queue/connection.js';
 import { QueueName, type QueueDefinition } from '../../queue/registry.js';
 import { runCampaignJob, type CampaignJob } from '../campaigns/campaigns.jobs.js';
-import { SendLimiter } from './limiter.js';
+import { createSendLimiter } from './outbound.limiter.js';
 import { OutboundSender } from './outbound.sender.js';
-import { OutboundJobName, type SendMessageJob } from './outbound.queue.js';
+import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends, type SendBatchJob, type SendMessageJob } from './outbound.queue.js';
 
 // The outbound queue: every message wabahub sends goes through a `send` job; campaigns add one
 // `campaign` job that enqueues their messages and reports progress. Both are idempotent: they
 // re-read Postgres and return early when the work is done.
 
-export { OutboundJobName, CAMPAIGN_PRIORITY, enqueueSends, sendJobOptions, type SendMessageJob } from './outbound.queue.js';
+export { OutboundJobName, CAMPAIGN_PRIORITY, enqueueSends, enqueueBatches, sendJobOptions, type SendMessageJob, type SendBatchJob } from './outbound.queue.js';
 export type { CampaignJob };
 
-/** The limiter every worker and the API share: keys under the queue prefix, Redis from Core. */
-export function createSendLimiter(deps: Pick<JobDeps, 'redis' | 'env'>): SendLimiter {
-  return new SendLimiter(deps.redis, { prefix: queuePrefix(), recipientGapMs: deps.env.OUTBOUND_RECIPIENT_GAP_MS });
-}
+export { createSendLimiter };
 
 export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
   return {
@@ -34,6 +30,7 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
       });
       return async (job: Job, token?: string) => {
         if (job.name === OutboundJobName.Campaign) return runCampaignJob(deps, job as Job<CampaignJob>, token);
+        if (job.name === OutboundJobName.SendBatch) return runBatch(deps, sender, job as Job<SendBatchJob>, token);
         const result = await sender.send(job.data as SendMessageJob);
         if (result.outcome === 'delay') {
           // Waiting is not failing: the job goes to the delayed set (no attempt used) and this
@@ -45,4 +42,33 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
       };
     },
   };
+}
+
+/**
+ * A campaign batch. Messages the limiter asks to wait (the number is busy, or a recipient is
+ * paced) stay in this job, which waits the shortest of those waits; messages that must wait a set
+ * time (a retry's backoff, a call possibly still in flight elsewhere) get a job of their own.
+ */
+async function runBatch(deps: JobDeps, sender: OutboundSender, job: Job<SendBatchJob>, token?: string) {
+  const results = await sender.sendMany(job.data.tenantId, job.data.messageIds);
+  const waiting: string[] = [];
+  let soonest = Infinity;
+  const own: { id: string; ms: number }[] = [];
+  const tally: Record<string, number> = {};
+  for (const [id, r] of results) {
+    tally[r.outcome] = (tally[r.outcome] ?? 0) + 1;
+    if (r.outcome !== 'delay') continue;
+    if (r.reason === 'retry' || r.reason === 'in_flight') own.push({ id, ms: r.ms });
+    else {
+      waiting.push(id);
+      soonest = Math.min(soonest, r.ms);
+    }
+  }
+  for (const { id, ms } of own) {
+    await enqueueSends(deps.queues.outbound, [{ tenantId: job.data.tenantId, messageId: id }], { priority: CAMPAIGN_PRIORITY, suffix: `d${Date.now()}`, schedule: { firstMs: ms, everyMs: 0 } });
+  }
+  if (waiting.length === 0) return tally;
+  await job.updateData({ ...job.data, messageIds: waiting });
+  await job.moveToDelayed(Date.now() + soonest, token);
+  throw new DelayedError(`${waiting.length} messages waiting ${soonest} ms`);
 }

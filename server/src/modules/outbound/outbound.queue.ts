@@ -3,7 +3,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 // Producers' side of the outbound queue: job names, payloads and how they are enqueued. The
 // processor is in outbound.jobs.ts; both job kinds are idempotent (they re-read Postgres).
 
-export const OutboundJobName = { Send: 'send', Campaign: 'campaign' } as const;
+export const OutboundJobName = { Send: 'send', SendBatch: 'send-batch', Campaign: 'campaign' } as const;
 
 /** One message to send. Jobs are named by the message id, so enqueuing a message twice makes one job. */
 export interface SendMessageJob {
@@ -11,11 +11,27 @@ export interface SendMessageJob {
   messageId: string;
 }
 
+/**
+ * Several messages of one campaign (so of one number), sent together: one job, one query, one
+ * limiter call and one claim for all of them. Campaigns enqueue their messages this way.
+ */
+export interface SendBatchJob {
+  tenantId: string;
+  campaignId: string;
+  messageIds: string[];
+}
+
+/** Messages per batch: about a quarter second of the number's tier (10 to 100). */
+export function batchSize(tier: number): number {
+  return Math.max(10, Math.min(100, Math.round(tier / 4)));
+}
+
 /** Campaign sends queue behind conversational ones (a job without priority goes first in BullMQ). */
 export const CAMPAIGN_PRIORITY = 10;
 
-export function sendJobOptions(messageId: string, options: { priority?: number; suffix?: string } = {}): JobsOptions {
+export function sendJobOptions(messageId: string, options: { priority?: number; suffix?: string; delay?: number } = {}): JobsOptions {
   return {
+    delay: options.delay && options.delay > 0 ? Math.round(options.delay) : undefined,
     // BullMQ ids may not contain ':'; a suffix makes a fresh job for a message re-enqueued on resume.
     jobId: options.suffix ? `${messageId}-${options.suffix}` : messageId,
     priority: options.priority,
@@ -29,9 +45,34 @@ export function sendJobOptions(messageId: string, options: { priority?: number; 
   };
 }
 
-/** Enqueues sends in bulk (1,000 per call to Redis). */
-export async function enqueueSends(queue: Queue, jobs: SendMessageJob[], options: { priority?: number; suffix?: string } = {}): Promise<void> {
+/**
+ * Enqueues sends in bulk (1,000 per call to Redis). With `schedule`, the i-th job comes due
+ * `firstMs + i * everyMs` from now (a campaign keeping to its number's rate).
+ */
+export async function enqueueSends(queue: Queue, jobs: SendMessageJob[], options: { priority?: number; suffix?: string; schedule?: { firstMs: number; everyMs: number } } = {}): Promise<void> {
+  const { schedule, ...rest } = options;
   for (let i = 0; i < jobs.length; i += 1_000) {
-    await queue.addBulk(jobs.slice(i, i + 1_000).map((data) => ({ name: OutboundJobName.Send, data, opts: sendJobOptions(data.messageId, options) })));
+    await queue.addBulk(jobs.slice(i, i + 1_000).map((data, j) => ({
+      name: OutboundJobName.Send, data,
+      opts: sendJobOptions(data.messageId, { ...rest, delay: schedule ? schedule.firstMs + (i + j) * schedule.everyMs : undefined }),
+    })));
   }
+}
+
+/**
+ * Enqueues one campaign's messages as batches of `batchSize(tier)`, batch k due
+ * `firstMs + k * size * everyMs` from now: the campaign reaches the workers at its number's rate.
+ */
+export async function enqueueBatches(queue: Queue, job: { tenantId: string; campaignId: string }, messageIds: string[], tier: number, schedule: { firstMs: number; everyMs: number }, suffix?: string): Promise<void> {
+  const size = batchSize(tier);
+  const jobs = [];
+  for (let i = 0; i < messageIds.length; i += size) {
+    const ids = messageIds.slice(i, i + size);
+    jobs.push({
+      name: OutboundJobName.SendBatch,
+      data: { ...job, messageIds: ids } satisfies SendBatchJob,
+      opts: { ...sendJobOptions(`batch-${ids[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }), delay: Math.max(0, Math.round(schedule.firstMs + i * schedule.everyMs)) || undefined },
+    });
+  }
+  for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
 }

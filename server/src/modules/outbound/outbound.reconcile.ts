@@ -92,3 +92,25 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
   await enqueueSends(queue, campaign, { priority: CAMPAIGN_PRIORITY });
   return lost.length;
 }
+
+/**
+ * Safety net for the race between recording a wamid and storing Meta's statuses for it: applies
+ * the stored statuses of recently sent messages that a stored status outranks. Bounded to messages
+ * updated in the last `withinMs`, where the race can leave one. Returns how many were repaired.
+ */
+export async function repairRecentStatuses(db: Database, withinMs = 20_000, limit = 500): Promise<number> {
+  const stale = await db.execute<{ wamid: string }>(sql`
+    select distinct m.wamid from messages m
+    join message_status_events e on e.wamid = m.wamid
+    where m.status in ('sent', 'delivered') and m.updated_at > now() - (${withinMs} * interval '1 millisecond') and m.wamid is not null
+      and (case e.status when 'delivered' then 5 when 'read' then 6 when 'failed' then 7 else 0 end)
+        > (case m.status when 'sent' then 4 else 5 end)
+    limit ${limit}`);
+  for (const { wamid } of stale) {
+    await db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${wamid}))`);
+      await applyPendingStatuses(tx, { wamid });
+    });
+  }
+  return stale.length;
+}

@@ -1,12 +1,12 @@
-import { and, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { decryptSecret } from '../../lib/secrets.js';
+import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
 import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
 import { campaigns } from '../campaigns/campaigns.table.js';
 import { contacts } from '../contacts/contacts.table.js';
 import { applyPendingStatuses } from '../messages/message-status.js';
-import { messageAttempts, messages } from '../messages/messages.table.js';
+import { messages, type MessageStatus } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter, WaitReason } from './limiter.js';
 import { RECOGNISED, findSendEvidence } from './outbound.reconcile.js';
@@ -58,15 +58,122 @@ export interface SenderDeps {
   systemToken: string;
 }
 
-type Loaded = NonNullable<Awaited<ReturnType<OutboundSender['load']>>>;
+export interface LoadedRow {
+  id: string;
+  tenantId: string;
+  instanceId: string | null;
+  status: MessageStatus;
+  type: string;
+  text: string | null;
+  payload: unknown;
+  campaignId: string | null;
+  waId: string;
+  numberRowId: string;
+  metaNumberId: string;
+  tier: number;
+  numberStatus: string;
+  accessToken: EncryptedSecret | null;
+  wabaId: string;
+  displayPhoneNumber: string;
+  campaignState: string | null;
+  lastAttemptId: string | null;
+  lastAttempt: number | null;
+  lastOutcome: string | null;
+  lastErrorCode: number | null;
+  lastStartedAt: string | null;
+  lastAgeMs: number | null;
+}
+type Loaded = LoadedRow;
 interface Attempt { id: string; attempt: number }
 
 export class OutboundSender {
   constructor(private readonly deps: SenderDeps) {}
 
   async send(job: SendJobData): Promise<SendResult> {
-    const row = await this.load(job);
-    if (!row) return { outcome: 'skipped', why: 'missing' };
+    return (await this.sendMany(job.tenantId, [job.messageId])).get(job.messageId) ?? { outcome: 'skipped', why: 'missing' };
+  }
+
+  /**
+   * Sends several messages of one tenant at once (a campaign batch is one number's): one query
+   * loads them, one Lua call asks the limiter for all, one statement claims the granted ones, the
+   * calls to Meta run concurrently, and one statement records the sent ones. Errors and recovery
+   * are handled message by message. Returns what became of each message.
+   */
+  async sendMany(tenantId: string, ids: string[]): Promise<Map<string, SendResult>> {
+    const results = new Map<string, SendResult>();
+    const rows = await this.loadMany(tenantId, ids);
+    for (const id of ids) if (!rows.some((r) => r.id === id)) results.set(id, { outcome: 'skipped', why: 'missing' });
+    const candidates: Loaded[] = [];
+    for (const row of rows) {
+      const early = await this.beforeSending(row);
+      if (early) results.set(row.id, early);
+      else candidates.push(row);
+    }
+
+    // Ask the limiter, number by number (a batch has one); sleep off waits of a few milliseconds.
+    const { limiter } = this.deps;
+    const granted: Loaded[] = [];
+    const byNumber = new Map<string, Loaded[]>();
+    for (const row of candidates) byNumber.set(row.metaNumberId, [...(byNumber.get(row.metaNumberId) ?? []), row]);
+    for (const group of byNumber.values()) {
+      // Campaign sends keep to the number's schedule; replies jump it (they wait only for a free slot).
+      const scheduled = group.every((r) => r.campaignId !== null);
+      let waiting = group;
+      for (let round = 0; waiting.length > 0; round++) {
+        const answers = await limiter.acquireMany(group[0].metaNumberId, group[0].tier, waiting.map((r) => ({ recipient: r.waId, token: r.id })), scheduled);
+        const next: Loaded[] = [];
+        let shortest = Infinity;
+        waiting.forEach((row, i) => {
+          const a = answers[i];
+          if (a.granted) granted.push(row);
+          else if (round < 3 && a.reason !== 'recipient' && a.waitMs <= limiter.shortWaitMs) {
+            next.push(row);
+            shortest = Math.min(shortest, a.waitMs);
+          } else results.set(row.id, { outcome: 'delay', ms: a.waitMs, reason: a.reason });
+        });
+        if (next.length > 0) await new Promise((r) => setTimeout(r, shortest + 1));
+        waiting = next;
+      }
+    }
+    if (granted.length === 0) return results;
+
+    const attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
+    const sent: { row: Loaded; attempt: Attempt; wamid: string }[] = [];
+    await Promise.all(granted.map(async (row) => {
+      const attempt = attempts.get(row.id);
+      if (!attempt) {
+        await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
+        results.set(row.id, { outcome: 'skipped', why: 'claimed_elsewhere' });
+        return;
+      }
+      let wamid: string | undefined;
+      try {
+        const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
+        const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
+        wamid = answer.messages?.[0]?.id;
+      } catch (error) {
+        const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
+        results.set(row.id, await this.onError(row, attempt, metaError));
+        return;
+      }
+      if (!wamid) {
+        // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
+        await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown');
+        await this.recordUnknown(row, attempt, 'Meta answered without a message id');
+        results.set(row.id, { outcome: 'unknown' });
+        return;
+      }
+      // The slot's second starts now, when the answer is in: release before writing anything.
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted');
+      sent.push({ row, attempt, wamid });
+      results.set(row.id, { outcome: 'sent', wamid });
+    }));
+    await this.recordSentMany(sent);
+    return results;
+  }
+
+  /** What happens to a loaded message before it may be sent; null when it is to be sent now. */
+  private async beforeSending(row: Loaded): Promise<SendResult | null> {
     if (row.status === 'sending') {
       const recovered = await this.recoverInterrupted(row);
       if (recovered) return recovered;
@@ -88,63 +195,34 @@ export class OutboundSender {
       await this.recordFailed(row, null, { code: null, title: 'campaign cancelled', detail: null });
       return { outcome: 'failed', code: null };
     }
-
-    const { limiter } = this.deps;
-    let acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
-    // A slot frees within a few milliseconds: wait here rather than go round the delayed set.
-    for (let i = 0; i < 3 && !acquired.granted && acquired.reason !== 'recipient' && acquired.waitMs <= limiter.shortWaitMs; i++) {
-      await new Promise((r) => setTimeout(r, acquired.granted ? 0 : acquired.waitMs + 1));
-      acquired = await limiter.acquire(row.metaNumberId, row.tier, row.waId, row.id);
-    }
-    if (!acquired.granted) return { outcome: 'delay', ms: acquired.waitMs, reason: acquired.reason };
-
-    const attempt = await this.claim(row);
-    if (!attempt) {
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
-      return { outcome: 'skipped', why: 'claimed_elsewhere' };
-    }
-
-    let wamid: string | undefined;
-    try {
-      const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
-      const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
-      wamid = answer.messages?.[0]?.id;
-    } catch (error) {
-      const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
-      return this.onError(row, attempt, metaError);
-    }
-    if (!wamid) {
-      // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown');
-      await this.recordUnknown(row, attempt, 'Meta answered without a message id');
-      return { outcome: 'unknown' };
-    }
-    await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted');
-    await this.recordSent(row, attempt, wamid);
-    return { outcome: 'sent', wamid };
+    return null;
   }
 
-  /** The message with what a send needs: recipient, number (tier, status, token) and campaign state. */
-  async load(job: SendJobData) {
-    const [row] = await this.deps.db.select({
-      id: messages.id, tenantId: messages.tenantId, instanceId: messages.instanceId, status: messages.status, type: messages.type, text: messages.text,
-      payload: messages.payload, campaignId: messages.campaignId, waId: contacts.waId,
-      numberRowId: phoneNumbers.id, metaNumberId: phoneNumbers.phoneNumberId, tier: phoneNumbers.throughputTier, numberStatus: phoneNumbers.status,
-      accessToken: phoneNumbers.accessToken, wabaId: phoneNumbers.wabaId, displayPhoneNumber: phoneNumbers.displayPhoneNumber,
-      campaignState: campaigns.state,
-      // The latest attempt, if any: how the previous run ended decides what this one does.
-      lastAttemptId: sql<string | null>`(select a.id from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-      lastAttempt: sql<number | null>`(select a.attempt from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-      lastOutcome: sql<string | null>`(select a.outcome from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-      lastErrorCode: sql<number | null>`(select a.error_code from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-      lastStartedAt: sql<string | null>`(select a.started_at from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-      lastAgeMs: sql<number | null>`(select (extract(epoch from (now() - a.started_at)) * 1000)::float8 from message_attempts a where a.message_id = ${messages.id} order by a.attempt desc limit 1)`,
-    }).from(messages)
-      .innerJoin(contacts, eq(contacts.id, messages.contactId))
-      .innerJoin(phoneNumbers, eq(phoneNumbers.id, messages.phoneNumberId))
-      .leftJoin(campaigns, eq(campaigns.id, messages.campaignId))
-      .where(and(eq(messages.id, job.messageId), eq(messages.tenantId, job.tenantId), eq(messages.direction, 'outbound')));
-    return row;
+  /** The messages with what a send needs: recipient, number (tier, status, token), campaign state, last attempt. One query. */
+  async loadMany(tenantId: string, ids: string[]): Promise<Loaded[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.deps.db.execute<Record<string, unknown>>(sql`
+      select m.id, m.tenant_id, m.instance_id, m.status, m.type, m.text, m.payload, m.campaign_id, c.wa_id,
+             p.id as number_row_id, p.phone_number_id, p.throughput_tier, p.status as number_status, p.access_token, p.waba_id, p.display_phone_number,
+             k.state as campaign_state,
+             a.id as last_attempt_id, a.attempt as last_attempt, a.outcome as last_outcome, a.error_code as last_error_code, a.started_at as last_started_at,
+             (extract(epoch from (now() - a.started_at)) * 1000)::float8 as last_age_ms
+      from messages m
+      join contacts c on c.id = m.contact_id
+      join phone_numbers p on p.id = m.phone_number_id
+      left join campaigns k on k.id = m.campaign_id
+      -- The latest attempt, if any: how the previous run ended decides what this one does.
+      left join lateral (select * from message_attempts x where x.message_id = m.id order by x.attempt desc limit 1) a on true
+      where m.id in ${uuidList(ids)} and m.tenant_id = ${tenantId} and m.direction = 'outbound'`);
+    return rows.map((r) => ({
+      id: r.id as string, tenantId: r.tenant_id as string, instanceId: r.instance_id as string | null, status: r.status as MessageStatus,
+      type: r.type as string, text: r.text as string | null, payload: r.payload, campaignId: r.campaign_id as string | null, waId: r.wa_id as string,
+      numberRowId: r.number_row_id as string, metaNumberId: r.phone_number_id as string, tier: Number(r.throughput_tier), numberStatus: r.number_status as string,
+      accessToken: r.access_token as EncryptedSecret | null, wabaId: r.waba_id as string, displayPhoneNumber: r.display_phone_number as string,
+      campaignState: r.campaign_state as string | null,
+      lastAttemptId: r.last_attempt_id as string | null, lastAttempt: r.last_attempt as number | null, lastOutcome: r.last_outcome as string | null,
+      lastErrorCode: r.last_error_code as number | null, lastStartedAt: r.last_started_at === null ? null : String(r.last_started_at), lastAgeMs: r.last_age_ms as number | null,
+    }));
   }
 
   private tokenOf(row: Loaded): string {
@@ -173,18 +251,21 @@ export class OutboundSender {
     return null;
   }
 
-  /** queued → sending, and the attempt recorded as `pending`, atomically; null if the message was not queued. */
-  private async claim(row: Loaded): Promise<Attempt | null> {
-    const rows = await this.deps.db.execute<{ id: string; attempt: number }>(sql`
+  /**
+   * queued → sending, and an attempt recorded as `pending` for each, atomically (one statement):
+   * only the messages still queued are claimed. Returns the attempts by message id.
+   */
+  private async claimMany(tenantId: string, ids: string[]): Promise<Map<string, Attempt>> {
+    const rows = await this.deps.db.execute<{ id: string; message_id: string; attempt: number }>(sql`
       with claimed as (
         update messages set status = 'sending', updated_at = now()
-        where id = ${row.id} and tenant_id = ${row.tenantId} and status = 'queued'
+        where id in ${uuidList(ids)} and tenant_id = ${tenantId} and status = 'queued'
         returning id, tenant_id
       )
       insert into message_attempts (tenant_id, message_id, attempt, outcome)
-      select tenant_id, id, coalesce((select max(attempt) from message_attempts where message_id = ${row.id}), 0) + 1, 'pending' from claimed
-      returning id, attempt`);
-    return rows[0] ?? null;
+      select c.tenant_id, c.id, coalesce((select max(x.attempt) from message_attempts x where x.message_id = c.id), 0) + 1, 'pending' from claimed c
+      returning id, message_id, attempt`);
+    return new Map(rows.map((r) => [r.message_id, { id: r.id, attempt: r.attempt }]));
   }
 
   private async onError(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<SendResult> {
@@ -261,25 +342,39 @@ export class OutboundSender {
    */
   private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending'], note: string | null = null): Promise<void> {
     const statuses = sql.join([...from, 'unknown'].map((s) => sql`${s}`), sql`, `);
-    // One transaction, holding an advisory lock on the wamid: Meta's statuses for this wamid may be
-    // being stored right now (the inbound worker keeps those of unknown wamids), and applying them
-    // must not interleave with recording the wamid, or one side's write hides the other's.
     await retrying(() => this.deps.db.transaction(async (tx) => {
+      await lockWamids(tx, [wamid]);
       const updated = await tx.execute<{ id: string }>(sql`
-        with lock as (select pg_advisory_xact_lock(hashtext(${wamid}))),
-             a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()), error_message = coalesce(${note}, error_message) where id = ${attempt.id} and exists (select 1 from lock))
+        with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()), error_message = coalesce(${note}, error_message) where id = ${attempt.id})
         update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
-        where id = ${row.id} and status in (${statuses}) and exists (select 1 from lock)
+        where id = ${row.id} and status in (${statuses})
         returning id`);
-      if (updated.length === 0) return;
-      // Meta's own `sent` (or later) may have arrived before this write: apply what is stored.
-      const stored = await tx.execute(sql`select 1 from message_status_events where wamid = ${wamid} limit 1`);
-      if (stored.length > 0) await applyPendingStatuses(tx, { wamid });
+      if (updated.length > 0) await applyStoredStatuses(tx, [wamid]);
     }));
     this.deps.activity.publish([{
       ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
     }]);
+  }
+
+  /** Records many accepted sends in one transaction (see recordStatuses below), then tells the live feed. */
+  private async recordSentMany(sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
+    if (sent.length === 0) return;
+    const values = sql.join(sent.map((s) => sql`(${s.row.id}::uuid, ${s.attempt.id}::uuid, ${s.wamid})`), sql`, `);
+    await retrying(() => this.deps.db.transaction(async (tx) => {
+      await lockWamids(tx, sent.map((s) => s.wamid));
+      const updated = await tx.execute<{ wamid: string }>(sql`
+        with v (id, attempt_id, wamid) as (values ${values}),
+             a as (update message_attempts x set outcome = 'sent', wamid = v.wamid, finished_at = now() from v where x.id = v.attempt_id)
+        update messages m set status = 'sent', wamid = v.wamid, sent_at = coalesce(m.sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
+        from v where m.id = v.id and m.status in ('sending', 'unknown')
+        returning m.wamid`);
+      await applyStoredStatuses(tx, updated.map((u) => u.wamid));
+    }));
+    this.deps.activity.publish(sent.map(({ row, wamid }) => ({
+      ...emptyActivity(), kind: 'outbound_message' as const, direction: 'out' as const, tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
+      wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
+    })));
   }
 
   private async recordRetry(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<void> {
@@ -334,6 +429,31 @@ function summaryOf(row: Pick<Loaded, 'text' | 'type'>): string {
 function describe(error: MetaApiError): string {
   const message = error.message.startsWith(`(#${error.code})`) ? error.message : `(#${error.code}) ${error.message}`;
   return `${message}${error.details ? `: ${error.details}` : ''}`;
+}
+
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+// Recording a wamid races with the inbound worker storing Meta's statuses for it (Meta's `sent`
+// can beat our own write of the answer): each side could miss the other's uncommitted row. Both
+// sides hold a transaction-scoped advisory lock on the wamid while they write and then read the
+// other's table, which serialises them (the inbound side takes it in applyPendingStatuses).
+async function lockWamids(tx: Tx, wamids: string[]): Promise<void> {
+  if (wamids.length === 0) return;
+  // Sorted, so two transactions locking overlapping sets cannot deadlock.
+  const list = sql.join([...new Set(wamids)].sort().map((w) => sql`(${w})`), sql`, `);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(w)) from (values ${list}) as v(w) order by w`);
+}
+
+/** Applies the statuses already stored for these freshly recorded wamids (in the caller's transaction, after lockWamids). */
+async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {
+  if (wamids.length === 0) return;
+  const stored = await tx.execute<{ wamid: string }>(sql`select distinct wamid from message_status_events where wamid in (${sql.join(wamids.map((w) => sql`${w}`), sql`, `)})`);
+  for (const { wamid } of stored) await applyPendingStatuses(tx, { wamid });
+}
+
+/** `(id1, id2, ...)` for `in`, each bound as a uuid. */
+function uuidList(ids: string[]) {
+  return sql`(${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`;
 }
 
 function jitter(maxMs: number): number {
