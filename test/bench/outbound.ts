@@ -6,15 +6,16 @@
 // replies are not stuck behind campaign backlogs (queued → sent p50/p99).
 //
 // Env: BENCH_SECONDS (backlog depth in seconds of each number's tier, default 15), BENCH_WORKERS
-// (worker processes, default 2), BENCH_CONCURRENCY (sends in flight per worker, default 128),
-// BENCH_DATABASE_URL (default a database of its own, wabahub_bench, created and migrated here).
+// (worker processes, default 2), BENCH_CONCURRENCY (outbound jobs in flight per worker, default OUTBOUND_CONCURRENCY's),
+// BENCH_DATABASE_URL (default a database of its own, wabahub_bench_outbound, created afresh and migrated here).
 import { randomBytes } from 'node:crypto';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 15);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
-const CONCURRENCY = process.env.BENCH_CONCURRENCY ?? '128';
+// Unset: the worker's own default (OUTBOUND_CONCURRENCY).
+const CONCURRENCY = process.env.BENCH_CONCURRENCY;
 // A database of its own: the backlog is large, and tests sharing a database must not see it.
-process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/wabahub_bench';
+process.env.TEST_DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/wabahub_bench_outbound';
 const PREFIX = `bench-outbound-${randomBytes(4).toString('hex')}`;
 process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
 
@@ -29,7 +30,7 @@ const { makeInstance, makeTenant, uniqueMetaId } = await import('../factories/in
 
 await globalSetup();
 const sim = await startSimulator({ port: 0, quiet: true, pairRateWindowMs: 0, statusDelaysMs: { read: null } });
-const env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, OUTBOUND_CONCURRENCY: CONCURRENCY });
+const env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, ...(CONCURRENCY ? { OUTBOUND_CONCURRENCY: CONCURRENCY } : {}) });
 const core = await createCore(env);
 const services = core.services;
 const sql = core.database.sql;
@@ -59,7 +60,7 @@ await services.messageTemplates.sync(OPERATOR, chat.rowId);
 let recipientSeq = 0;
 const recipient = () => `+55119${String(10_000_000 + recipientSeq++).padStart(8, '0')}`;
 const backlog = numbers.reduce((sum, n) => sum + n.tier * SECONDS, 0);
-console.log(`outbound bench: ${numbers.length} numbers (50 × tier 80, 1 × tier 1000), backlog ${backlog.toLocaleString('en')} messages (${SECONDS} s of each tier), ${WORKERS} worker processes × ${CONCURRENCY} sends in flight`);
+console.log(`outbound bench: ${numbers.length} numbers (50 × tier 80, 1 × tier 1000), backlog ${backlog.toLocaleString('en')} messages (${SECONDS} s of each tier), ${WORKERS} worker processes × ${env.OUTBOUND_CONCURRENCY} outbound jobs in flight`);
 const loadStarted = Date.now();
 for (const n of numbers) {
   await services.campaigns.create(OPERATOR, {
@@ -68,6 +69,8 @@ for (const n of numbers) {
   });
 }
 console.log(`  stored the backlog in ${((Date.now() - loadStarted) / 1000).toFixed(1)} s`);
+// What autovacuum would do after a bulk load in production (this machine runs PostgreSQL without it).
+await sql`analyze`;
 
 // ---- run
 const childEnv = roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, NODE_ENV: 'test', SWEEP_INTERVAL_MS: '0' });

@@ -3,16 +3,18 @@ import { TEST_DATABASE_URL } from './test-env.js';
 import { connectDatabase } from '../../server/src/db/client.js';
 import { runMigrations } from '../../server/src/db/migrate.js';
 
-// Tests run against a real Postgres database of their own (wabahub_test by default), created and
-// migrated once per run with the same migrations production applies. Each test makes its own
-// tenants through factories: nothing is truncated.
+// Tests run against a real Postgres database of their own (wabahub_test by default), created
+// afresh and migrated once per run with the same migrations production applies. Each test makes
+// its own tenants through factories: nothing is truncated. Afresh, because a database that keeps
+// every earlier run's rows grows without end on machines that run PostgreSQL with autovacuum off
+// (this one does), and its never-analyzed tables then mislead the planner.
 export default async function globalSetup(): Promise<void> {
   const url = new URL(TEST_DATABASE_URL);
   const dbName = url.pathname.slice(1);
   url.pathname = '/postgres';
   const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
-  const exists = await admin`select 1 from pg_database where datname = ${dbName}`;
-  if (exists.length === 0) await admin.unsafe(`create database "${dbName}"`);
+  await admin.unsafe(`drop database if exists "${dbName}" with (force)`);
+  await admin.unsafe(`create database "${dbName}"`);
   await admin.end();
 
   const database = connectDatabase(TEST_DATABASE_URL, { max: 1 });

@@ -49,7 +49,12 @@ export const messages = pgTable('messages', {
   index('messages_tenant_instance_idx').on(t.tenantId, t.instanceId, t.createdAt),
   index('messages_tenant_contact_idx').on(t.tenantId, t.contactId, t.createdAt),
   index('messages_campaign_idx').on(t.campaignId, t.status),
-  index('messages_status_idx').on(t.status, t.updatedAt),
+  // For the sweepers only: unfinished outbound messages (most rows are finished, and a partial
+  // index is neither scanned nor written for them). Its predicate names `direction` so that the
+  // send path's statements (by id, with a status guard) can never use it: `sending` is a state a
+  // message holds for milliseconds, so statistics always say there are none, and a planner that
+  // trusted them would scan every in-flight message for each batch instead of the primary key.
+  index('messages_outbound_unfinished_idx').on(t.status, t.updatedAt).where(sql`${t.direction} = 'outbound' and ${t.status} in ('queued', 'sending', 'unknown')`),
 ]);
 
 export type MessageRow = typeof messages.$inferSelect;

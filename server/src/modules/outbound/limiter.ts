@@ -139,46 +139,59 @@ redis.call('SET', cursor, tostring(nextAt), 'PX', math.ceil(nextAt - now) + 1000
 return math.floor(at - now)
 `;
 
+// Releases several granted sends at once. KEYS: per release its slots, recipient and counter keys.
+// ARGV: gap, window, then per release its token, outcome and recipient pause.
 const RELEASE = `
-local slots, pace, counter = KEYS[1], KEYS[2], KEYS[3]
-local token = ARGV[1]
-local outcome = ARGV[2]
-local gap = tonumber(ARGV[3])
-local window = tonumber(ARGV[4])
-local paceFor = tonumber(ARGV[5])
+local gap = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if outcome == 'refused' then
-  redis.call('ZREM', slots, token)
-else
-  redis.call('ZADD', slots, now + window, token)
-  redis.call('PEXPIRE', slots, window + 60000)
-end
-if paceFor > 0 then
-  redis.call('SET', pace, now + paceFor, 'PX', paceFor)
-elseif outcome == 'refused' or gap <= 0 then
-  redis.call('DEL', pace)
-else
-  redis.call('SET', pace, now + gap, 'PX', gap)
-end
-if outcome == 'accepted' then
-  local key = counter .. ':' .. math.floor(now / 1000)
-  redis.call('INCR', key)
-  redis.call('EXPIRE', key, 120)
+for i = 1, #KEYS / 3 do
+  local slots, pace, counter = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
+  local token = ARGV[3 * i]
+  local outcome = ARGV[3 * i + 1]
+  local paceFor = tonumber(ARGV[3 * i + 2])
+  if outcome == 'refused' then
+    redis.call('ZREM', slots, token)
+  else
+    redis.call('ZADD', slots, now + window, token)
+    redis.call('PEXPIRE', slots, window + 60000)
+  end
+  if paceFor > 0 then
+    redis.call('SET', pace, now + paceFor, 'PX', paceFor)
+  elseif outcome == 'refused' or gap <= 0 then
+    redis.call('DEL', pace)
+  else
+    redis.call('SET', pace, now + gap, 'PX', gap)
+  end
+  if outcome == 'accepted' then
+    local key = counter .. ':' .. math.floor(now / 1000)
+    redis.call('INCR', key)
+    redis.call('EXPIRE', key, 120)
+  end
 end
 return now
 `;
 
+/** Releases waiting for the next flush (one Lua call for all of them). */
+interface PendingRelease {
+  keys: [string, string, string];
+  args: [string, ReleaseOutcome, number];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
 type LimiterRedis = Redis & {
   outboundAcquire(...args: (string | number)[]): Promise<number[]>;
   outboundReserve(cursor: string, tier: number, count: number, windowMs: number): Promise<number>;
-  outboundRelease(slots: string, pace: string, counter: string, token: string, outcome: ReleaseOutcome, gapMs: number, windowMs: number, paceForMs: number): Promise<number>;
+  outboundRelease(...args: (string | number)[]): Promise<number>;
 };
 
 const REASONS: Record<number, WaitReason> = { 1: 'number_backoff', 2: 'recipient', 3: 'throughput' };
 
 export class SendLimiter {
   private readonly redis: LimiterRedis;
+  private pendingReleases: PendingRelease[] = [];
   readonly recipientGapMs: number;
   readonly leaseMs: number;
   readonly windowMs: number;
@@ -191,7 +204,7 @@ export class SendLimiter {
     this.shortWaitMs = options.shortWaitMs ?? 50;
     if (!('outboundAcquire' in redis)) {
       redis.defineCommand('outboundAcquire', { lua: ACQUIRE });
-      redis.defineCommand('outboundRelease', { numberOfKeys: 3, lua: RELEASE });
+      redis.defineCommand('outboundRelease', { lua: RELEASE });
       redis.defineCommand('outboundReserve', { numberOfKeys: 1, lua: RESERVE });
     }
     this.redis = redis as LimiterRedis;
@@ -233,13 +246,25 @@ export class SendLimiter {
 
   /**
    * Ends a granted send. `recipientPauseMs` overrides the recipient's gap (Meta's 131056 asks for a
-   * longer pause before the next message to that person).
+   * longer pause before the next message to that person). Releases made in the same turn of the
+   * event loop go to Redis in one call: a batch's sends end within microseconds of each other, and
+   * a slot released a moment late is only held a moment longer (never shorter).
    */
-  async release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0): Promise<void> {
-    await this.redis.outboundRelease(
-      this.key(number, 'slots'), this.key(number, `to:${recipient}`), this.key(number, 'sent'),
-      token, outcome, this.recipientGapMs, this.windowMs, recipientPauseMs,
-    );
+  release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pendingReleases.push({
+        keys: [this.key(number, 'slots'), this.key(number, `to:${recipient}`), this.key(number, 'sent')],
+        args: [token, outcome, recipientPauseMs], resolve, reject,
+      });
+      if (this.pendingReleases.length === 1) setImmediate(() => this.flushReleases());
+    });
+  }
+
+  private flushReleases(): void {
+    const batch = this.pendingReleases.splice(0);
+    if (batch.length === 0) return;
+    this.redis.outboundRelease(batch.length * 3, ...batch.flatMap((r) => r.keys), this.recipientGapMs, this.windowMs, ...batch.flatMap((r) => r.args))
+      .then(() => { for (const r of batch) r.resolve(); }, (error: Error) => { for (const r of batch) r.reject(error); });
   }
 
   /** Meta said the number is over its limit (130429): every worker holds that number's sends for `ms`. */

@@ -25,7 +25,7 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
     workerOptions: { maxStalledCount: 1_000, lockDuration: 10_000, stalledInterval: 2_000 },
     processor: (deps) => {
       const sender = new OutboundSender({
-        db: deps.database.db, graph: deps.graph, limiter: createSendLimiter(deps), activity: deps.activity,
+        db: deps.database.db, sql: deps.database.sql, graph: deps.graph, limiter: createSendLimiter(deps), activity: deps.activity,
         secretsKey: deps.env.SECRETS_KEY, systemToken: deps.env.META_SYSTEM_TOKEN,
       });
       return async (job: Job, token?: string) => {

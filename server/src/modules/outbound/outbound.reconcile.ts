@@ -46,7 +46,7 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
     select m.id, m.tenant_id, c.wa_id,
            (select a.started_at from message_attempts a where a.message_id = m.id order by a.attempt desc limit 1) as started_at
     from messages m join contacts c on c.id = m.contact_id
-    where m.status = 'unknown' and m.wamid is null and m.updated_at > now() - interval '1 day'
+    where m.direction = 'outbound' and m.status = 'unknown' and m.wamid is null and m.updated_at > now() - interval '1 day'
     order by m.updated_at desc limit ${limit}`);
   let reconciled = 0;
   for (const m of unknown) {
@@ -95,17 +95,18 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
 
 /**
  * Safety net for the race between recording a wamid and storing Meta's statuses for it: applies
- * the stored statuses of recently sent messages that a stored status outranks. Bounded to messages
- * updated in the last `withinMs`, where the race can leave one. Returns how many were repaired.
+ * the stored statuses of the latest `recent` status events that outrank their message's status.
+ * Walks the newest status events by id (the primary key), so it costs the same however large the
+ * tables grow. Returns how many messages were repaired.
  */
-export async function repairRecentStatuses(db: Database, withinMs = 20_000, limit = 500): Promise<number> {
+export async function repairRecentStatuses(db: Database, recent = 5_000): Promise<number> {
   const stale = await db.execute<{ wamid: string }>(sql`
-    select distinct m.wamid from messages m
-    join message_status_events e on e.wamid = m.wamid
-    where m.status in ('sent', 'delivered') and m.updated_at > now() - (${withinMs} * interval '1 millisecond') and m.wamid is not null
+    select distinct m.wamid from message_status_events e
+    join messages m on m.wamid = e.wamid
+    where e.id > (select coalesce(max(id), 0) from message_status_events) - ${recent}
+      and m.status in ('sent', 'delivered')
       and (case e.status when 'delivered' then 5 when 'read' then 6 when 'failed' then 7 else 0 end)
-        > (case m.status when 'sent' then 4 else 5 end)
-    limit ${limit}`);
+        > (case m.status when 'sent' then 4 else 5 end)`);
   for (const { wamid } of stale) {
     await db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${wamid}))`);

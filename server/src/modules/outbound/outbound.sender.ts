@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import type postgres from 'postgres';
 import type { Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
@@ -51,6 +52,11 @@ export type SendResult =
 
 export interface SenderDeps {
   db: Database;
+  /**
+   * The same database through postgres.js directly, for the statements every batch runs: its
+   * tagged queries are prepared once per connection, where drizzle's parse and plan every time.
+   */
+  sql: postgres.Sql;
   graph: GraphClient;
   limiter: SendLimiter;
   activity: ActivityPublisher;
@@ -201,7 +207,7 @@ export class OutboundSender {
   /** The messages with what a send needs: recipient, number (tier, status, token), campaign state, last attempt. One query. */
   async loadMany(tenantId: string, ids: string[]): Promise<Loaded[]> {
     if (ids.length === 0) return [];
-    const rows = await this.deps.db.execute<Record<string, unknown>>(sql`
+    const rows = await this.deps.sql<Record<string, unknown>[]>`
       select m.id, m.tenant_id, m.instance_id, m.status, m.type, m.text, m.payload, m.campaign_id, c.wa_id,
              p.id as number_row_id, p.phone_number_id, p.throughput_tier, p.status as number_status, p.access_token, p.waba_id, p.display_phone_number,
              k.state as campaign_state,
@@ -213,7 +219,7 @@ export class OutboundSender {
       left join campaigns k on k.id = m.campaign_id
       -- The latest attempt, if any: how the previous run ended decides what this one does.
       left join lateral (select * from message_attempts x where x.message_id = m.id order by x.attempt desc limit 1) a on true
-      where m.id in ${uuidList(ids)} and m.tenant_id = ${tenantId} and m.direction = 'outbound'`);
+      where m.id = any(${pgArray(ids)}::uuid[]) and m.tenant_id = ${tenantId} and m.direction = 'outbound'`;
     return rows.map((r) => ({
       id: r.id as string, tenantId: r.tenant_id as string, instanceId: r.instance_id as string | null, status: r.status as MessageStatus,
       type: r.type as string, text: r.text as string | null, payload: r.payload, campaignId: r.campaign_id as string | null, waId: r.wa_id as string,
@@ -256,15 +262,15 @@ export class OutboundSender {
    * only the messages still queued are claimed. Returns the attempts by message id.
    */
   private async claimMany(tenantId: string, ids: string[]): Promise<Map<string, Attempt>> {
-    const rows = await this.deps.db.execute<{ id: string; message_id: string; attempt: number }>(sql`
+    const rows = await this.deps.sql<{ id: string; message_id: string; attempt: number }[]>`
       with claimed as (
         update messages set status = 'sending', updated_at = now()
-        where id in ${uuidList(ids)} and tenant_id = ${tenantId} and status = 'queued'
+        where id = any(${pgArray(ids)}::uuid[]) and tenant_id = ${tenantId} and status = 'queued'
         returning id, tenant_id
       )
       insert into message_attempts (tenant_id, message_id, attempt, outcome)
       select c.tenant_id, c.id, coalesce((select max(x.attempt) from message_attempts x where x.message_id = c.id), 0) + 1, 'pending' from claimed c
-      returning id, message_id, attempt`);
+      returning id, message_id, attempt`;
     return new Map(rows.map((r) => [r.message_id, { id: r.id, attempt: r.attempt }]));
   }
 
@@ -357,20 +363,30 @@ export class OutboundSender {
     }]);
   }
 
-  /** Records many accepted sends in one transaction (see recordStatuses below), then tells the live feed. */
+  /**
+   * Records many accepted sends in one transaction, under the wamids' locks (see lockWamids), then
+   * tells the live feed. The statuses Meta may already have reported for them (its `sent` can beat
+   * our write of the answer) are applied after, under the locks again; most batches have none.
+   */
   private async recordSentMany(sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
     if (sent.length === 0) return;
-    const values = sql.join(sent.map((s) => sql`(${s.row.id}::uuid, ${s.attempt.id}::uuid, ${s.wamid})`), sql`, `);
-    await retrying(() => this.deps.db.transaction(async (tx) => {
-      await lockWamids(tx, sent.map((s) => s.wamid));
-      const updated = await tx.execute<{ wamid: string }>(sql`
-        with v (id, attempt_id, wamid) as (values ${values}),
+    const wamids = sent.map((s) => s.wamid);
+    const recorded = await retrying(() => this.deps.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtext(w)) from unnest(${pgArray([...new Set(wamids)].sort())}::text[]) as w order by w`;
+      return tx<{ wamid: string; has_status: boolean }[]>`
+        with v (id, attempt_id, wamid) as (select * from unnest(${pgArray(sent.map((s) => s.row.id))}::uuid[], ${pgArray(sent.map((s) => s.attempt.id))}::uuid[], ${pgArray(wamids)}::text[])),
              a as (update message_attempts x set outcome = 'sent', wamid = v.wamid, finished_at = now() from v where x.id = v.attempt_id)
         update messages m set status = 'sent', wamid = v.wamid, sent_at = coalesce(m.sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
         from v where m.id = v.id and m.status in ('sending', 'unknown')
-        returning m.wamid`);
-      await applyStoredStatuses(tx, updated.map((u) => u.wamid));
+        returning m.wamid, exists (select 1 from message_status_events e where e.wamid = m.wamid) as has_status`;
     }));
+    const reported = recorded.filter((r) => r.has_status).map((r) => r.wamid);
+    if (reported.length > 0) {
+      await retrying(() => this.deps.db.transaction(async (tx) => {
+        await lockWamids(tx, reported);
+        await applyStoredStatuses(tx, reported);
+      }));
+    }
     this.deps.activity.publish(sent.map(({ row, wamid }) => ({
       ...emptyActivity(), kind: 'outbound_message' as const, direction: 'out' as const, tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
@@ -451,9 +467,9 @@ async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {
   for (const { wamid } of stored) await applyPendingStatuses(tx, { wamid });
 }
 
-/** `(id1, id2, ...)` for `in`, each bound as a uuid. */
-function uuidList(ids: string[]) {
-  return sql`(${sql.join(ids.map((id) => sql`${id}::uuid`), sql`, `)})`;
+/** A Postgres array literal, bound as ONE parameter (cast it in the query): one prepared statement whatever the batch size. */
+function pgArray(values: string[]): string {
+  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 }
 
 function jitter(maxMs: number): number {

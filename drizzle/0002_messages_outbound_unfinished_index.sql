@@ -1,0 +1,2 @@
+DROP INDEX "messages_status_idx";--> statement-breakpoint
+CREATE INDEX "messages_outbound_unfinished_idx" ON "messages" USING btree ("status","updated_at") WHERE "messages"."direction" = 'outbound' and "messages"."status" in ('queued', 'sending', 'unknown');
