@@ -499,20 +499,8 @@ export class SimulatorCore {
       const c = this.counters(n.id);
       numbers[n.id] = { phoneNumberId: n.id, tier: n.tier, accepted: c.accepted, rejected: { ...c.rejected }, busiestWindow: c.busiestWindow, inbound: c.inbound };
     }
-    const d = this.state.deliveries;
-    let acknowledged = 0;
-    let failed = 0;
-    let pending = 0;
-    let skipped = 0;
-    let attempts = 0;
-    for (const r of d) {
-      attempts += r.attempts.length;
-      if (r.skipped) skipped += 1;
-      else if (!r.done) pending += 1;
-      else if (r.acknowledged) acknowledged += 1;
-      else failed += 1;
-    }
-    return { numbers, deliveries: { total: d.length, acknowledged, failed, pending, skipped, attempts }, requests: this.state.requests.length };
+    const { total, acknowledged, failed, skipped, attempts } = this.state.deliveryCounts;
+    return { numbers, deliveries: { total, acknowledged, failed, pending: total - acknowledged - failed - skipped, skipped, attempts }, requests: this.state.requests.length };
   }
 }
 

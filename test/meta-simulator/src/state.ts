@@ -37,6 +37,8 @@ export interface SimState {
   messages: Map<string, OutboundMessageRecord>;
   requests: RequestLogEntry[];
   deliveries: DeliveryRecord[];
+  /** Running totals over every delivery (kept or pruned), so stats() costs nothing however many there were. */
+  deliveryCounts: { total: number; acknowledged: number; failed: number; skipped: number; attempts: number };
   seq: { request: number; delivery: number; fault: number };
 }
 
@@ -70,6 +72,7 @@ export function createState(app: AppConfig, scenario: Scenario, systemToken: str
     messages: new Map(),
     requests: [],
     deliveries: [],
+    deliveryCounts: { total: 0, acknowledged: 0, failed: 0, skipped: 0, attempts: 0 },
     seq: { request: 0, delivery: 0, fault: 0 },
   };
   state.tokens.set(systemToken, { token: systemToken, kind: 'system', wabaIds: [], userId: '100000000000001', createdAt: Date.now(), expiresAt: null });

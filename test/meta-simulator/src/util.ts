@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, randomFillSync } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -20,8 +20,22 @@ export function randomDigits(length: number): string {
   return out;
 }
 
+// Ids are made hundreds of times a second: take random bytes from a pool refilled 4 KB at a time
+// rather than asking the system for a few bytes each time.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomPooled(bytes: number): Buffer {
+  if (bytes > pool.length) return randomBytes(bytes);
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  poolOffset += bytes;
+  return Buffer.from(pool.subarray(poolOffset - bytes, poolOffset));
+}
+
 export function randomHex(bytes: number): string {
-  return randomBytes(bytes).toString('hex');
+  return randomPooled(bytes).toString('hex');
 }
 
 let wamidCounter = 0;
@@ -34,14 +48,14 @@ export function newWamid(recipient: string): string {
   const blob = Buffer.concat([
     Buffer.from(`HBgN${recipient}FQIAERgS`),
     Buffer.from(wamidCounter.toString(16).padStart(8, '0'), 'hex'),
-    randomBytes(10),
+    randomPooled(10),
   ]);
   return `wamid.${blob.toString('base64')}`;
 }
 
 /** Meta's trace ids: 11 url-safe base64 characters. */
 export function fbtraceId(): string {
-  return randomBytes(9).toString('base64url').slice(0, 11);
+  return randomPooled(9).toString('base64url').slice(0, 11);
 }
 
 /**

@@ -68,13 +68,16 @@ export class WebhookDispatcher {
 
   private record(state: SimState, changes: WebhookChange[], url: string | null, skipped?: DeliveryRecord['skipped']): DeliveryRecord {
     // The signature is over these exact bytes; every retry re-sends them unchanged, as Meta does.
+    // A skipped delivery is never sent, so it is not signed (benchmarks skip hundreds a second).
     const body = JSON.stringify(envelope(changes));
     state.seq.delivery += 1;
+    state.deliveryCounts.total += 1;
+    if (skipped) state.deliveryCounts.skipped += 1;
     const record: DeliveryRecord = {
       id: state.seq.delivery,
       url,
       body,
-      signature: sign(body, state.app.appSecret),
+      signature: skipped ? '' : sign(body, state.app.appSecret),
       fields: [...new Set(changes.map((c) => c.field))],
       wabaIds: [...new Set(changes.map((c) => c.wabaId))],
       attempts: [],
@@ -96,6 +99,7 @@ export class WebhookDispatcher {
     for (let attempt = 1; attempt <= maxAttempts && !this.work.isClosed; attempt += 1) {
       const result = await this.post(url, record.body, record.signature, timeoutMs);
       record.attempts.push(result);
+      state.deliveryCounts.attempts += 1;
       record.finalStatus = result.status ?? 0;
       if (result.status !== undefined && result.status >= 200 && result.status < 300) {
         record.acknowledged = true;
@@ -104,6 +108,8 @@ export class WebhookDispatcher {
       if (attempt < maxAttempts && !this.work.isClosed) await delay(backoffMs * 2 ** (attempt - 1));
     }
     record.done = true;
+    if (record.acknowledged) state.deliveryCounts.acknowledged += 1;
+    else state.deliveryCounts.failed += 1;
     this.events.emit('delivery', record);
     return record;
   }
