@@ -15,6 +15,7 @@ import { createQueues, type Queues } from './queue/queues.js';
 import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
 import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
+import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
 import { reconcileUnknownMessages, repairRecentStatuses, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
@@ -130,7 +131,7 @@ function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
         if (swept > 0) console.log(`[sweeper] re-enqueued ${swept} unfinished webhook events`);
         // Outbound: queued messages whose job was lost (Redis restarted), and sends whose outcome
         // is unknown that a late status now explains.
-        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, core.env.OUTBOUND_SWEEP_AFTER_MS);
+        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, createSendLimiter(core), core.env.OUTBOUND_SWEEP_AFTER_MS);
         if (requeued > 0) console.log(`[sweeper] re-enqueued ${requeued} queued outbound messages`);
         const reconciled = await reconcileUnknownMessages(core.database.db);
         if (reconciled > 0) console.log(`[sweeper] reconciled ${reconciled} outbound messages of unknown outcome`);

@@ -6,6 +6,8 @@ import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { testEnv } from '../setup/test-env.js';
 import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { busiestWindow, spawnWorkerProcess, TEST_TEMPLATES } from '../setup/outbound.js';
+import { restartRedisEmpty } from '../setup/redis-control.js';
+import { eventually } from '../setup/webhooks.js';
 import { RECOGNISED } from '../../server/src/modules/outbound/outbound.reconcile.js';
 import { makeInstance, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
 
@@ -122,5 +124,70 @@ describe('outbound pipeline under faults', () => {
     // Every message that went out is accounted for: sent-like in wabahub, or counted unknown.
     expect(perMessage.size).toBeLessThanOrEqual(sentLike.length + unknownAtMeta);
     for (const w of windows) expect(w).toBeLessThanOrEqual(TIER);
+  });
+
+  it('loses no send when Redis restarts empty mid-campaign: the sweeper re-enqueues what the lost jobs held, each sent once', { timeout: 120_000 }, async () => {
+    // A tier-20 campaign (15 s of sends) and replies on another number; once part of the campaign
+    // is out, every worker is SIGKILLed (a send may be cut off mid-call), replies are queued with
+    // no worker to take them, and Redis restarts EMPTY: every job, delayed batch and limiter key
+    // is gone. New workers with a quick sweeper must finish everything from Postgres alone.
+    const services = server.core.services;
+    const { tenant } = await makeTenant(services);
+    const waba = sim.createWaba({ id: uniqueMetaId(), subscribed: true });
+    const template = TEST_TEMPLATES[0];
+    sim.core.addTemplate({ wabaId: waba.id, name: template.name, language: template.language, category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: template.body }] });
+    const made = await Promise.all(([20, 80] as const).map(async (tier) => {
+      const simNumber = sim.createNumber({ wabaId: waba.id, id: uniqueMetaId(), tier });
+      return { simNumber, ...(await makeInstance(services, tenant.id, { phoneNumberId: simNumber.id, wabaId: waba.id, throughputTier: tier })) };
+    }));
+    await services.messageTemplates.sync(OPERATOR, made[0].phoneNumber.id);
+    sim.setFault('*', { kind: 'slow', delayMs: 30, ratio: 1 });
+    const sweepEnv = () => roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, NODE_ENV: 'test', SWEEP_INTERVAL_MS: '500', SWEEP_AFTER_MS: '2000', OUTBOUND_SWEEP_AFTER_MS: '2000' });
+    workers.push(...(await Promise.all([spawnWorkerProcess(sweepEnv()), spawnWorkerProcess(sweepEnv())])));
+
+    const campaign = await services.campaigns.create(OPERATOR, {
+      instanceId: made[0].instance.id, template: { name: template.name, language: template.language },
+      recipients: Array.from({ length: 300 }, (_, i) => ({ to: uniqueE164(), variables: [`Cliente ${i}`] })),
+    });
+    const sql = server.core.database.sql;
+    const countBy = async () => Object.fromEntries((await sql`select status, count(*)::int as n from messages where tenant_id = ${tenant.id} group by status`).map((r) => [r.status, r.n])) as Record<string, number>;
+    await eventually(async () => ((await countBy()).sent ?? 0) + ((await countBy()).delivered ?? 0) >= 60, 'part of the campaign sent', 20_000);
+    await Promise.all(workers.splice(0).map((w) => w.kill('SIGKILL')));
+    const replies = [];
+    for (let i = 0; i < 5; i++) {
+      replies.push(await services.outbound.sendMessage(OPERATOR, { instanceId: made[1].instance.id, to: uniqueE164(), template: { name: template.name, language: template.language, variables: ['Ana'] } }));
+    }
+    const before = await countBy();
+    await restartRedisEmpty(env.REDIS_URL);
+    const restarted = Date.now();
+    workers.push(...(await Promise.all([spawnWorkerProcess(sweepEnv()), spawnWorkerProcess(sweepEnv())])));
+
+    const unfinished = async () => { const c = await countBy(); return (c.queued ?? 0) + (c.sending ?? 0); };
+    await eventually(async () => (await unfinished()) === 0, 'every message sent, failed or unknown after the restart', 90_000, 500);
+    const after = await countBy();
+    const rows = await sql`select id, status, wamid from messages where tenant_id = ${tenant.id}`;
+    const accepted = sim.requests().filter((r) => r.outcome === 'accepted' && [made[0].simNumber.id, made[1].simNumber.id].includes(r.target!));
+    const perMessage = new Map<string, number>();
+    for (const r of accepted) {
+      const id = (r.body as { biz_opaque_callback_data?: string }).biz_opaque_callback_data!;
+      perMessage.set(id, (perMessage.get(id) ?? 0) + 1);
+    }
+    const twice = [...perMessage.values()].filter((n) => n > 1).length;
+    const windows = made.map((n) => busiestWindow(sim.requests({ target: n.simNumber.id })));
+    console.log([
+      `Redis restart test: 300 campaign messages (tier 20) + 5 replies; before the restart ${JSON.stringify(before)}; finished ${((Date.now() - restarted) / 1000).toFixed(1)} s after it`,
+      `  final statuses: ${JSON.stringify(after)}; Meta accepted ${accepted.length} sends for ${perMessage.size} messages; sent twice: ${twice}; busiest windows ${windows.join(', ')} (tiers 20, 80)`,
+    ].join('\n'));
+    sim.clearFaults();
+
+    expect(rows).toHaveLength(305);
+    expect(twice).toBe(0);
+    expect((after.queued ?? 0) + (after.sending ?? 0)).toBe(0);
+    // Only a send cut off mid-call by the SIGKILL may end unknown; everything else went out.
+    expect((after.sent ?? 0) + (after.delivered ?? 0) + (after.read ?? 0) + (after.unknown ?? 0)).toBe(305);
+    expect(after.unknown ?? 0).toBeLessThanOrEqual(20);
+    for (const r of replies) expect(perMessage.get(r.id)).toBe(1);
+    expect(windows[0]).toBeLessThanOrEqual(20);
+    expect((await services.campaigns.progress(campaign)).queued).toBe(0);
   });
 });

@@ -99,9 +99,11 @@ export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token
 }
 
 /**
- * Enqueues every still-queued message of a campaign, in batches, behind conversational sends, on
- * its number's schedule: each batch comes due at the turns the limiter reserved for it, so a
- * backlog reaches the workers at the number's rate instead of all at once.
+ * Enqueues every unsent message of a campaign, in batches, behind conversational sends, on its
+ * number's schedule: each batch comes due at the turns the limiter reserved for it, so a backlog
+ * reaches the workers at the number's rate instead of all at once. `sending` ones are included:
+ * after a Redis loss their jobs are gone too, and a job for a send that is still in flight only
+ * waits out its lease and finds it done.
  */
 export async function enqueueQueuedMessages(db: Database, queue: Queue, limiter: SendLimiter, campaign: Pick<CampaignRow, 'id' | 'tenantId'>, suffix?: string): Promise<number> {
   const [number] = await db.execute<{ phone_number_id: string; throughput_tier: number }>(sql`
@@ -112,7 +114,7 @@ export async function enqueueQueuedMessages(db: Database, queue: Queue, limiter:
   let total = 0;
   for (;;) {
     const page: { id: string }[] = await db.select({ id: messages.id }).from(messages)
-      .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId), inArray(messages.status, ['queued']), after ? gt(messages.id, after) : undefined))
+      .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId), inArray(messages.status, ['queued', 'sending']), after ? gt(messages.id, after) : undefined))
       .orderBy(asc(messages.id)).limit(ENQUEUE_PAGE);
     if (page.length === 0) return total;
     const tier = Number(number.throughput_tier);

@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { applyPendingStatuses } from '../messages/message-status.js';
-import { CAMPAIGN_PRIORITY, enqueueSends } from './outbound.queue.js';
+import { enqueueSends } from './outbound.queue.js';
+import type { SendLimiter } from './limiter.js';
+import { campaignJobId, enqueueCampaignJob, enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
 
 /** Noted on an attempt whose answer was lost but whose message Meta's statuses showed it took. */
 export const RECOGNISED = "the answer was lost, but Meta's status for this message showed it was accepted";
@@ -69,28 +71,40 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
 }
 
 /**
- * Re-enqueues queued outbound messages that have not moved for `olderThanMs`, whose number and
- * campaign are not paused, and whose job is gone from Redis (a Redis restart, say). Returns how
- * many were enqueued.
+ * Re-enqueues unsent (queued, or sending when a worker died mid-call) outbound messages that have
+ * not moved for `olderThanMs`, whose number and campaign are not paused, and whose job is gone
+ * from Redis (a Redis restart, say). Returns how many were enqueued.
+ *
+ * A single send's job is named by its message id, so its loss shows directly. A campaign's
+ * messages wait in batch jobs named by their first message, so their loss shows through the
+ * campaign's own job instead, which lives as long as the campaign is unfinished: when it is gone,
+ * the campaign's queued messages are enqueued again on the number's schedule, with a new ticker.
  */
-export async function requeueStaleMessages(db: Database, queue: Queue, redis: Redis, olderThanMs: number, limit = 2_000): Promise<number> {
-  const stale = await db.execute<{ id: string; tenant_id: string; campaign_id: string | null }>(sql`
-    select m.id, m.tenant_id, m.campaign_id
+export async function requeueStaleMessages(db: Database, queue: Queue, redis: Redis, limiter: SendLimiter, olderThanMs: number, limit = 2_000): Promise<number> {
+  const stale = await db.execute<{ id: string; tenant_id: string; campaign_id: string | null; campaign_state: string | null }>(sql`
+    select m.id, m.tenant_id, m.campaign_id, c.state as campaign_state
     from messages m
     join phone_numbers p on p.id = m.phone_number_id
     left join campaigns c on c.id = m.campaign_id
-    where m.status = 'queued' and m.direction = 'outbound' and m.updated_at < now() - (${olderThanMs} * interval '1 millisecond')
+    where m.status in ('queued', 'sending') and m.direction = 'outbound' and m.updated_at < now() - (${olderThanMs} * interval '1 millisecond')
       and p.status <> 'paused' and (c.id is null or c.state in ('running', 'queued'))
     order by m.updated_at limit ${limit}`);
   if (stale.length === 0) return 0;
   // Most of them are simply waiting their turn (a delayed job for a busy number): keep those.
-  const exists = await Promise.all(stale.map((m) => redis.exists(queue.toKey(m.id))));
-  const lost = stale.filter((_m, i) => exists[i] === 0);
-  const single = lost.filter((m) => !m.campaign_id).map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
-  const campaign = lost.filter((m) => m.campaign_id).map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
-  await enqueueSends(queue, single);
-  await enqueueSends(queue, campaign, { priority: CAMPAIGN_PRIORITY });
-  return lost.length;
+  const single = stale.filter((m) => !m.campaign_id);
+  const singleGone = await Promise.all(single.map((m) => redis.exists(queue.toKey(m.id))));
+  const lost = single.filter((_m, i) => singleGone[i] === 0).map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
+  await enqueueSends(queue, lost);
+  let requeued = lost.length;
+
+  const campaignsOf = new Map(stale.filter((m) => m.campaign_id).map((m) => [m.campaign_id!, m]));
+  for (const [campaignId, { tenant_id: tenantId, campaign_state: state }] of campaignsOf) {
+    if (await redis.exists(queue.toKey(campaignJobId(campaignId)))) continue;
+    // A campaign that never started enqueues its messages itself, once its job runs.
+    if (state === 'running') requeued += await enqueueQueuedMessages(db, queue, limiter, { id: campaignId, tenantId }, `s${Date.now()}`);
+    await enqueueCampaignJob(queue, { tenantId, campaignId });
+  }
+  return requeued;
 }
 
 /**
