@@ -350,19 +350,19 @@ export class SimulatorCore {
   private pruneRecipientMaps(t: number): void {
     const PRUNE_AT = 100_000;
     const last = this.state.lastSendToRecipient;
+    // When expiry alone frees too little (conversations last 24 h), the oldest go too, down to half:
+    // otherwise every later send would walk the whole map. A customer written to again then gets
+    // a new conversation id, and one evicted from the pair-rate map could be written to early.
     if (last.size > PRUNE_AT) {
       const windowMs = this.state.scenario.pairRateWindowMs;
       for (const [key, at] of last) if (t - at >= windowMs) last.delete(key);
+      evictOldest(last, PRUNE_AT / 2);
     }
     if (this.conversations.size > PRUNE_AT) {
       for (const [key, c] of this.conversations) if (c.expiresAt <= t) this.conversations.delete(key);
+      evictOldest(this.conversations, PRUNE_AT / 2);
     }
-    if (this.lastOutbound.size > PRUNE_AT) {
-      for (const key of this.lastOutbound.keys()) {
-        this.lastOutbound.delete(key);
-        if (this.lastOutbound.size <= PRUNE_AT / 2) break;
-      }
-    }
+    evictOldest(this.lastOutbound, PRUNE_AT, PRUNE_AT / 2);
   }
 
   private conversationFor(number: PhoneNumberRecord, to: string, category: string, t: number) {
@@ -505,3 +505,12 @@ export class SimulatorCore {
 }
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** When `map` holds more than `above` entries, deletes the oldest (first inserted) down to `to`. */
+function evictOldest(map: Map<string, unknown>, above: number, to = above): void {
+  if (map.size <= above) return;
+  for (const key of map.keys()) {
+    map.delete(key);
+    if (map.size <= to) break;
+  }
+}

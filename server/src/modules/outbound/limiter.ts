@@ -96,28 +96,34 @@ for i = 1, n do
 end
 redis.call('PEXPIRE', slots, lease + window + 1000)
 if #denied > 0 then
-  -- When could they go: the end of the number's backoff, or the next slot turning over (at most
-  -- a window away: a send in flight frees its slot a window after its answer).
+  -- When could they go: the end of the number's backoff, or the slots turning over (at most a
+  -- window away: a send in flight frees its slot a window after its answer). The j-th denied send
+  -- is told when the j-th slot to free does, so a batch can wait once for all the slots it needs.
   local start = 0
   if blocked > 0 then start = blocked end
-  if used >= tier then
-    local first = redis.call('ZRANGE', slots, 0, 0, 'WITHSCORES')
-    local free = math.min(tonumber(first[2]) - now, window)
-    if free > start then start = free end
-  end
+  local frees = {}
+  if used >= tier then frees = redis.call('ZRANGE', slots, 0, #denied - 1, 'WITHSCORES') end
   local reason = 3
   if blocked > 0 then reason = 1 end
-  local wait = start
-  -- A short wait, or sends that jump the schedule (conversational replies), wait for the next
-  -- slot; a longer wait of scheduled (campaign) sends takes the next turns on the schedule.
-  if start > short and scheduled then
+  local firstFree = start
+  if frees[2] then firstFree = math.max(start, math.min(tonumber(frees[2]) - now, window)) end
+  -- Sends that jump the schedule (conversational replies, batches already on it) wait for their
+  -- slots; a lone scheduled (campaign) send facing a long wait takes the next turn on the schedule.
+  local cursorAt = nil
+  if firstFree > short and scheduled then
     local at = tonumber(redis.call('GET', cursor) or '0')
-    if at < now + start then at = now + start end
+    if at < now + firstFree then at = now + firstFree end
     local nextAt = at + #denied * window / tier
     redis.call('SET', cursor, tostring(nextAt), 'PX', math.ceil(nextAt - now) + 10000)
-    wait = math.ceil(at - now)
+    cursorAt = math.ceil(at - now)
   end
-  for _, i in ipairs(denied) do
+  for j, i in ipairs(denied) do
+    local wait = cursorAt
+    if not wait then
+      wait = start
+      local free = frees[2 * j]
+      if free then wait = math.max(wait, math.min(tonumber(free) - now, window)) elseif used >= tier then wait = math.max(wait, window) end
+    end
     out[2 * i - 1] = reason
     out[2 * i] = wait
   end
@@ -140,7 +146,10 @@ return math.floor(at - now)
 `;
 
 // Releases several granted sends at once. KEYS: per release its slots, recipient and counter keys.
-// ARGV: gap, window, then per release its token, outcome and recipient pause.
+// ARGV: gap, window, then per release its token, outcome, recipient pause and age: how long ago,
+// by the worker's own monotonic clock, Meta's answer arrived. The slot's second is counted from
+// the answer (now - age, on Redis's clock; the trip to Redis only makes that later, never
+// earlier), not from whenever the release reaches Redis.
 const RELEASE = `
 local gap = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
@@ -148,24 +157,25 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #KEYS / 3 do
   local slots, pace, counter = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local token = ARGV[3 * i]
-  local outcome = ARGV[3 * i + 1]
-  local paceFor = tonumber(ARGV[3 * i + 2])
+  local token = ARGV[4 * i - 1]
+  local outcome = ARGV[4 * i]
+  local paceFor = tonumber(ARGV[4 * i + 1])
+  local at = now - math.max(0, math.floor(tonumber(ARGV[4 * i + 2])))
   if outcome == 'refused' then
     redis.call('ZREM', slots, token)
   else
-    redis.call('ZADD', slots, now + window, token)
+    redis.call('ZADD', slots, at + window, token)
     redis.call('PEXPIRE', slots, window + 60000)
   end
   if paceFor > 0 then
-    redis.call('SET', pace, now + paceFor, 'PX', paceFor)
+    redis.call('SET', pace, at + paceFor, 'PX', paceFor)
   elseif outcome == 'refused' or gap <= 0 then
     redis.call('DEL', pace)
   else
-    redis.call('SET', pace, now + gap, 'PX', gap)
+    redis.call('SET', pace, at + gap, 'PX', gap)
   end
   if outcome == 'accepted' then
-    local key = counter .. ':' .. math.floor(now / 1000)
+    local key = counter .. ':' .. math.floor(at / 1000)
     redis.call('INCR', key)
     redis.call('EXPIRE', key, 120)
   end
@@ -177,6 +187,8 @@ return now
 interface PendingRelease {
   keys: [string, string, string];
   args: [string, ReleaseOutcome, number];
+  /** performance.now() when Meta's answer arrived. */
+  answeredAt: number;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -248,13 +260,14 @@ export class SendLimiter {
    * Ends a granted send. `recipientPauseMs` overrides the recipient's gap (Meta's 131056 asks for a
    * longer pause before the next message to that person). Releases made in the same turn of the
    * event loop go to Redis in one call: a batch's sends end within microseconds of each other, and
-   * a slot released a moment late is only held a moment longer (never shorter).
+   * each slot's second is counted from `answeredAt` (performance.now() when Meta's answer arrived;
+   * default: now), so the wait for the flush costs no throughput.
    */
-  release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0): Promise<void> {
+  release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0, answeredAt = performance.now()): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pendingReleases.push({
         keys: [this.key(number, 'slots'), this.key(number, `to:${recipient}`), this.key(number, 'sent')],
-        args: [token, outcome, recipientPauseMs], resolve, reject,
+        args: [token, outcome, recipientPauseMs], answeredAt, resolve, reject,
       });
       if (this.pendingReleases.length === 1) setImmediate(() => this.flushReleases());
     });
@@ -263,7 +276,8 @@ export class SendLimiter {
   private flushReleases(): void {
     const batch = this.pendingReleases.splice(0);
     if (batch.length === 0) return;
-    this.redis.outboundRelease(batch.length * 3, ...batch.flatMap((r) => r.keys), this.recipientGapMs, this.windowMs, ...batch.flatMap((r) => r.args))
+    const flushedAt = performance.now();
+    this.redis.outboundRelease(batch.length * 3, ...batch.flatMap((r) => r.keys), this.recipientGapMs, this.windowMs, ...batch.flatMap((r) => [...r.args, Math.floor(flushedAt - r.answeredAt)]))
       .then(() => { for (const r of batch) r.resolve(); }, (error: Error) => { for (const r of batch) r.reject(error); });
   }
 

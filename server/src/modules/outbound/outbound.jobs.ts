@@ -50,7 +50,7 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
  * time (a retry's backoff, a call possibly still in flight elsewhere) get a job of their own.
  */
 async function runBatch(deps: JobDeps, sender: OutboundSender, job: Job<SendBatchJob>, token?: string) {
-  const results = await sender.sendMany(job.data.tenantId, job.data.messageIds);
+  const results = await sender.sendMany(job.data.tenantId, job.data.messageIds, { onSchedule: true });
   const waiting: string[] = [];
   let soonest = Infinity;
   const own: { id: string; ms: number }[] = [];

@@ -23,7 +23,7 @@ export interface SendBatchJob {
 
 /** Messages per batch: about a quarter second of the number's tier (10 to 100). */
 export function batchSize(tier: number): number {
-  return Math.max(10, Math.min(100, Math.round(tier / 4)));
+  return Math.max(10, Math.min(50, Math.round(tier / 4)));
 }
 
 /** Campaign sends queue behind conversational ones (a job without priority goes first in BullMQ). */

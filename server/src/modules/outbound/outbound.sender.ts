@@ -103,9 +103,11 @@ export class OutboundSender {
    * Sends several messages of one tenant at once (a campaign batch is one number's): one query
    * loads them, one Lua call asks the limiter for all, one statement claims the granted ones, the
    * calls to Meta run concurrently, and one statement records the sent ones. Errors and recovery
-   * are handled message by message. Returns what became of each message.
+   * are handled message by message. Returns what became of each message. `onSchedule`: the
+   * messages already came due at turns reserved on their number's schedule (a campaign batch), so
+   * they wait only for their slots to turn over, never for a new turn at the back of the schedule.
    */
-  async sendMany(tenantId: string, ids: string[]): Promise<Map<string, SendResult>> {
+  async sendMany(tenantId: string, ids: string[], options: { onSchedule?: boolean } = {}): Promise<Map<string, SendResult>> {
     const results = new Map<string, SendResult>();
     const rows = await this.loadMany(tenantId, ids);
     for (const id of ids) if (!rows.some((r) => r.id === id)) results.set(id, { outcome: 'skipped', why: 'missing' });
@@ -122,22 +124,24 @@ export class OutboundSender {
     const byNumber = new Map<string, Loaded[]>();
     for (const row of candidates) byNumber.set(row.metaNumberId, [...(byNumber.get(row.metaNumberId) ?? []), row]);
     for (const group of byNumber.values()) {
-      // Campaign sends keep to the number's schedule; replies jump it (they wait only for a free slot).
-      const scheduled = group.every((r) => r.campaignId !== null);
+      // A lone campaign send (a retry) takes a turn on the number's schedule; replies jump it, and a
+      // batch is on it already (both wait only for free slots).
+      const scheduled = !options.onSchedule && group.every((r) => r.campaignId !== null);
       let waiting = group;
       for (let round = 0; waiting.length > 0; round++) {
         const answers = await limiter.acquireMany(group[0].metaNumberId, group[0].tier, waiting.map((r) => ({ recipient: r.waId, token: r.id })), scheduled);
         const next: Loaded[] = [];
-        let shortest = Infinity;
+        let longest = 0;
         waiting.forEach((row, i) => {
           const a = answers[i];
           if (a.granted) granted.push(row);
           else if (round < 3 && a.reason !== 'recipient' && a.waitMs <= limiter.shortWaitMs) {
             next.push(row);
-            shortest = Math.min(shortest, a.waitMs);
+            longest = Math.max(longest, a.waitMs);
           } else results.set(row.id, { outcome: 'delay', ms: a.waitMs, reason: a.reason });
         });
-        if (next.length > 0) await new Promise((r) => setTimeout(r, shortest + 1));
+        // Each is told when its own slot frees: one sleep, until the last of them, covers them all.
+        if (next.length > 0) await new Promise((r) => setTimeout(r, longest + 1));
         waiting = next;
       }
     }
@@ -153,9 +157,11 @@ export class OutboundSender {
         return;
       }
       let wamid: string | undefined;
+      let answeredAt: number;
       try {
         const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
         const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
+        answeredAt = performance.now();
         wamid = answer.messages?.[0]?.id;
       } catch (error) {
         const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
@@ -164,13 +170,13 @@ export class OutboundSender {
       }
       if (!wamid) {
         // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
-        await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown');
+        await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown', 0, answeredAt);
         await this.recordUnknown(row, attempt, 'Meta answered without a message id');
         results.set(row.id, { outcome: 'unknown' });
         return;
       }
-      // The slot's second starts now, when the answer is in: release before writing anything.
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted');
+      // The slot's second starts at the answer: release before writing anything.
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted', 0, answeredAt);
       sent.push({ row, attempt, wamid });
       results.set(row.id, { outcome: 'sent', wamid });
     }));
