@@ -41,7 +41,7 @@ export async function createCore(env: Env, options: { migrate?: boolean } = {}):
   const queues = createQueues(redis);
   const graph = new GraphClient({ baseUrl: env.META_GRAPH_URL, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN });
   const activity = new ActivityPublisher(pubSub.pubSub);
-  const services = createServices({ db: database.db, env, redis, queues, graph, activity });
+  const services = createServices({ db: database.db, sql: database.sql, env, redis, queues, graph, activity });
   return {
     env, database, redis, pubSub, queues, graph, activity, services,
     close: async () => {

@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { Database } from './db/client.js';
 import type { Redis } from 'ioredis';
 import type { Env } from './config/env.js';
@@ -20,6 +21,8 @@ import { CampaignService } from './modules/campaigns/campaigns.service.js';
 
 export interface ServiceDeps {
   db: Database;
+  /** The same database through postgres.js, for bulk statements. */
+  sql: postgres.Sql;
   env: Env;
   redis: Redis;
   queues: Queues;
@@ -28,7 +31,7 @@ export interface ServiceDeps {
 }
 
 /** Every domain service, wired once per process. Resolvers and jobs reach them through this. */
-export function createServices({ db, env, redis, queues, graph, activity }: ServiceDeps) {
+export function createServices({ db, sql, env, redis, queues, graph, activity }: ServiceDeps) {
   const tenants = new TenantService(db);
   const auth = new AuthService(db, env.OPERATOR_API_KEY, tenants);
   const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants);
@@ -41,7 +44,7 @@ export function createServices({ db, env, redis, queues, graph, activity }: Serv
   const messageTemplates = new MessageTemplateService(db, graph, phoneNumbers, env.META_SYSTEM_TOKEN);
   const sendLimiter = createSendLimiter({ redis, env });
   const outbound = new OutboundService(db, queues, sendLimiter, instances, phoneNumbers, messageTemplates);
-  const campaigns = new CampaignService(db, queues, instances, messageTemplates, sendLimiter);
+  const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, sendLimiter);
   return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns };
 }
 

@@ -88,6 +88,25 @@ describe(CampaignService.name, () => {
       expect(n).toBe(0);
     });
 
+    it('takes 100,000 recipients in one request (a body far over the usual 256 KB), and refuses 100,001', { timeout: 90_000 }, async () => {
+      const s = await makeSender(h, { tier: 1000 });
+      // Meta is kept waiting, so that the campaign can be cancelled before it has sent much.
+      h.sim.setFault(s.simNumber.id, { kind: 'slow', delayMs: 2_000, ratio: 1 });
+      const list = Array.from({ length: 100_000 }, (_, i) => ({ to: `+5511${String(900_000_000 + i)}`, variables: [`Cliente ${i}`, `#${i}`] }));
+      const input = { instanceId: s.instance.id, template: { name: 'order_update', language: 'en_US' }, recipients: list };
+      expect(JSON.stringify(input).length).toBeGreaterThan(5 * 1024 * 1024);
+      const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input });
+      expect(sendCampaign.recipientCount).toBe(100_000);
+      await gqlOk(h.server.url, s.key, `mutation($id: ID!) { cancelCampaign(id: $id) { state } }`, { id: sendCampaign.id });
+      h.sim.clearFaults(s.simNumber.id);
+      const [{ n }] = await h.server.core.database.sql`select count(*)::int as n from messages where campaign_id = ${sendCampaign.id}`;
+      expect(n).toBe(100_000);
+
+      const tooMany = await gql(h.server.url, s.key, SEND_CAMPAIGN, { input: { ...input, recipients: [...list, { to: uniqueE164(), variables: ['a', 'b'] }] } });
+      expect(codes(tooMany)).toEqual(['VALIDATION_FAILED']);
+      expect(tooMany.errors![0].message).toBe('recipients: at most 100,000 per campaign (got 100001)');
+    });
+
     it('sends one message to a recipient listed twice', async () => {
       const s = await makeSender(h);
       const to = uniqueE164();

@@ -273,6 +273,23 @@ describe('GraphQL API', () => {
       expect((await response.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
+    it('reads a body over 256 KB only from an authenticated caller, and runs it only as sendCampaign', async () => {
+      const big = JSON.stringify({ query: `mutation($input: SendCampaignInput!) { sendCampaign(input: $input) { id } }`, variables: { pad: 'x'.repeat(1024 * 1024) } });
+      const post = (key: string | null, body: string) => fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) }, body });
+      const anonymous = await post(null, big);
+      expect(anonymous.status).toBe(413);
+      expect((await anonymous.json()).errors[0]).toMatchObject({ extensions: { code: 'PAYLOAD_TOO_LARGE' }, message: expect.stringMatching(/only sendCampaign, by an authenticated caller/) });
+      expect((await post('not-a-key', big)).status).toBe(413);
+      // Authenticated and sendCampaign: read and run (here it fails on the missing input, as it should).
+      const campaign = await post(op, big);
+      expect((await campaign.json()).errors[0].extensions.code).not.toBe('PAYLOAD_TOO_LARGE');
+      // Authenticated, but two fields, or a query: refused.
+      const twoFields = JSON.stringify({ query: `mutation($input: SendCampaignInput!) { sendCampaign(input: $input) { id } createTenant(input: { name: "x" }) { id } }`, variables: { pad: 'x'.repeat(1024 * 1024) } });
+      expect((await post(op, twoFields)).status).toBe(413);
+      expect((await post(op, JSON.stringify({ query: '{ viewer { kind } }', variables: { pad: 'x'.repeat(1024 * 1024) } }))).status).toBe(413);
+      expect((await post(op, JSON.stringify({ query: 'mutation { sendCampaign(input: {}) { id } }', variables: { pad: 'x'.repeat(17 * 1024 * 1024) } }))).status).toBe(413);
+    });
+
     it('rejects malformed JSON with 400', async () => {
       const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${op}` }, body: '{"query": ' });
       expect(response.status).toBe(400);

@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ApolloServer } from '@apollo/server';
-import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { Transform } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, parse } from 'graphql';
 import type { Redis } from 'ioredis';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,12 @@ import { DomainError } from '../lib/errors.js';
 import { createMetrics } from './metrics.js';
 
 export const GRAPHQL_BODY_LIMIT = 256 * 1024;
+/**
+ * sendCampaign carries up to 100,000 recipients with their variables (about 8 MB): larger bodies,
+ * up to this, are read only for an authenticated caller, and run only when they are that mutation.
+ */
+export const CAMPAIGN_BODY_LIMIT = 16 * 1024 * 1024;
+const LARGE_BODY = Symbol('large body');
 const DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export interface HttpDeps {
@@ -47,7 +54,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     const status = error.statusCode ?? 500;
     const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
     if (status >= 500) console.error('[http] error', error);
-    const message = code === 'PAYLOAD_TOO_LARGE' ? `request body exceeds ${GRAPHQL_BODY_LIMIT} bytes` : status >= 500 ? 'internal error' : error.message;
+    const message = code === 'PAYLOAD_TOO_LARGE' ? bodyTooLarge().message : status >= 500 ? 'internal error' : error.message;
     void reply.status(status).send({ errors: [{ message, extensions: { code } }] });
   });
 
@@ -82,7 +89,22 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     ],
   });
   await apollo.start();
-  await app.register(fastifyApollo(apollo), { context: async (request) => authenticate(request.headers.authorization) });
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: async (request) => authenticate(request.headers.authorization) });
+  app.route({
+    method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', bodyLimit: CAMPAIGN_BODY_LIMIT, handler: graphqlHandler,
+    // Bodies up to GRAPHQL_BODY_LIMIT for anyone; beyond it, the key is checked before a byte is read.
+    preParsing: async (request, _reply, payload) => {
+      const declared = Number(request.headers['content-length']);
+      if (request.method !== 'POST' || declared <= GRAPHQL_BODY_LIMIT) return payload;
+      const authenticated = await services.auth.authenticate(request.headers.authorization).then(() => true, () => false);
+      const limit = authenticated ? CAMPAIGN_BODY_LIMIT : GRAPHQL_BODY_LIMIT;
+      if (declared > limit) throw bodyTooLarge();
+      return capped(payload, limit, () => { (request as unknown as Record<symbol, boolean>)[LARGE_BODY] = true; });
+    },
+    preHandler: async (request) => {
+      if ((request as unknown as Record<symbol, boolean>)[LARGE_BODY] && !isSendCampaign((request.body as { query?: unknown } | null)?.query)) throw bodyTooLarge();
+    },
+  });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
@@ -131,6 +153,38 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+function bodyTooLarge(): Error {
+  return Object.assign(new Error(`request body exceeds ${GRAPHQL_BODY_LIMIT} bytes; only sendCampaign, by an authenticated caller, may send up to ${CAMPAIGN_BODY_LIMIT} bytes`), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+}
+
+/** Whether `query` is one mutation with the one field sendCampaign. */
+function isSendCampaign(query: unknown): boolean {
+  if (typeof query !== 'string') return false;
+  try {
+    const document = parse(query, { noLocation: true });
+    if (document.definitions.length !== 1) return false;
+    const [operation] = document.definitions;
+    if (operation.kind !== Kind.OPERATION_DEFINITION || operation.operation !== OperationTypeNode.MUTATION) return false;
+    const fields = operation.selectionSet.selections;
+    return fields.length === 1 && fields[0].kind === Kind.FIELD && fields[0].name.value === 'sendCampaign';
+  } catch {
+    return false;
+  }
+}
+
+/** The request stream, failing with 413 past `limit` bytes, and calling `onLarge` once it passes GRAPHQL_BODY_LIMIT. */
+function capped(payload: NodeJS.ReadableStream, limit: number, onLarge: () => void): NodeJS.ReadableStream {
+  let seen = 0;
+  return payload.pipe(new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      const before = seen;
+      seen += chunk.length;
+      if (before <= GRAPHQL_BODY_LIMIT && seen > GRAPHQL_BODY_LIMIT) onLarge();
+      done(seen > limit ? bodyTooLarge() : null, chunk);
+    },
+  }));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import type postgres from 'postgres';
 import type { Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
+import { pgArray } from '../../lib/sql.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
 import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
 import { campaigns } from '../campaigns/campaigns.table.js';
@@ -473,10 +474,6 @@ async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {
   for (const { wamid } of stored) await applyPendingStatuses(tx, { wamid });
 }
 
-/** A Postgres array literal, bound as ONE parameter (cast it in the query): one prepared statement whatever the batch size. */
-function pgArray(values: string[]): string {
-  return `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
-}
 
 function jitter(maxMs: number): number {
   return Math.floor(Math.random() * maxMs);
