@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createClient } from 'graphql-ws';
 import { startTestServer } from '../setup/server.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
@@ -11,6 +13,19 @@ beforeAll(async () => {
   op = server.operatorKey;
 });
 afterAll(async () => server?.close());
+
+/** One operation over graphql-ws, as the dashboard sends them: its result, or the errors it was refused with. */
+async function overSocket(key: string, query: string): Promise<{ data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }> {
+  const client = createClient({ url: `${server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0 });
+  try {
+    return await new Promise((resolve) => {
+      let result = {};
+      client.subscribe({ query }, { next: (value) => { result = value; }, error: (errors) => resolve({ errors: errors as never }), complete: () => resolve(result) });
+    });
+  } finally {
+    await client.dispose();
+  }
+}
 
 const CREATE_TENANT = `mutation($name: String!) { createTenant(input: { name: $name }) { id name createdAt } }`;
 const ADD_NUMBER = `mutation($input: AddPhoneNumberInput!) { addPhoneNumber(input: $input) { id tenantId phoneNumberId displayPhoneNumber wabaId throughputTier status hasOwnToken } }`;
@@ -288,6 +303,17 @@ describe('GraphQL API', () => {
       expect((await post(op, twoFields)).status).toBe(413);
       expect((await post(op, JSON.stringify({ query: '{ viewer { kind } }', variables: { pad: 'x'.repeat(1024 * 1024) } }))).status).toBe(413);
       expect((await post(op, JSON.stringify({ query: 'mutation { sendCampaign(input: {}) { id } }', variables: { pad: 'x'.repeat(17 * 1024 * 1024) } }))).status).toBe(413);
+    });
+
+    it('applies the same limits and error codes over the websocket', async () => {
+      const deep = `{ instances { edges { node { phoneNumber { instance { phoneNumber { instance { phoneNumber { instance { phoneNumber { id } } } } } } } } } } }`;
+      expect((await overSocket(op, deep)).errors?.map((e) => e.extensions?.code)).toContain('QUERY_TOO_DEEP');
+      const aliases = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
+      expect((await overSocket(op, aliases)).errors?.map((e) => e.extensions?.code)).toContain('TOO_MANY_ALIASES');
+      expect((await overSocket(op, '{ tenantz { id } }')).errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const missing = await overSocket(op, '{ tenant(id: "00000000-0000-4000-8000-000000000000") { id } }');
+      expect(missing.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
+      expect((await overSocket(op, '{ viewer { kind } }')).data).toEqual({ viewer: { kind: 'operator' } });
     });
 
     it('rejects malformed JSON with 400', async () => {

@@ -5,7 +5,7 @@ import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations
 import { Transform } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, Kind, OperationTypeNode, parse } from 'graphql';
+import { GraphQLError, Kind, OperationTypeNode, parse, specifiedRules, validate } from 'graphql';
 import type { Redis } from 'ioredis';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -134,9 +134,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     if (new URL(request.url ?? '/', 'http://x').pathname !== '/graphql') return socket.destroy();
     wsServer.handleUpgrade(request, socket, head, (ws) => wsServer.emit('connection', ws, request));
   });
+  // The same limits and error shapes as over HTTP: a socket is no way around them.
+  const formatAll = (errors: readonly GraphQLError[], fallbackCode?: string) => errors.map((e) => {
+    const formatted = formatError(e.toJSON(), e);
+    return fallbackCode && !formatted.extensions?.code ? { ...formatted, extensions: { ...formatted.extensions, code: fallbackCode } } : formatted;
+  });
   const wsCleanup = useServer<{ authorization?: string }, { context?: AppContext }>({
     schema,
-    validate: undefined,
+    validate: (s, document) => validate(s, document, [...specifiedRules, ...queryLimits]),
+    onError: (_ctx, _id, _payload, errors) => formatAll(errors, 'GRAPHQL_VALIDATION_FAILED'),
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
     onConnect: async (ctx) => {
       try {
         ctx.extra.context = await authenticate(ctx.connectionParams?.authorization);
