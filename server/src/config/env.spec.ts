@@ -17,8 +17,16 @@ describe('parseEnv', () => {
     expect(() => parseEnv({ DATABASE_URL: 'mysql://x' })).toThrow(/^DATABASE_URL is malformed/);
   });
 
-  it('requires every secret in production', () => {
+  it('requires every secret, and Meta itself, in production', () => {
     expect(() => parseEnv({ NODE_ENV: 'production' })).toThrow(/^DATABASE_URL is missing/);
+    const secrets = {
+      NODE_ENV: 'production', DATABASE_URL: 'postgres://db/wabahub', REDIS_URL: 'redis://cache:6379', META_APP_SECRET: 's', META_VERIFY_TOKEN: 'v',
+      META_SYSTEM_TOKEN: 't', SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'), OPERATOR_API_KEY: 'x'.repeat(32),
+    };
+    // Not the simulator's demo app by default: production names the Graph API and the app.
+    expect(() => parseEnv(secrets)).toThrow(/^META_GRAPH_URL is missing: expected an http\(s\) URL/);
+    expect(() => parseEnv({ ...secrets, META_GRAPH_URL: 'https://graph.facebook.com/v21.0' })).toThrow(/^META_APP_ID is missing/);
+    expect(parseEnv({ ...secrets, META_GRAPH_URL: 'https://graph.facebook.com/v21.0', META_APP_ID: '1234' }).META_GRAPH_URL).toBe('https://graph.facebook.com/v21.0');
   });
 
   it('stops a process at start-up with one line naming the variable', () => {

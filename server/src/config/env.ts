@@ -11,6 +11,8 @@ interface VariableSpec<T> {
   parse: Parser<T>;
   default?: string;
   secret?: boolean;
+  /** The default only suits development (it points at the simulator's demo app): production must set it. */
+  devDefault?: boolean;
   optional?: boolean;
 }
 
@@ -50,8 +52,8 @@ export const envSpec = {
   DATABASE_URL: variable({ description: 'PostgreSQL, the system of record', expects: 'a postgres:// URL', default: 'postgres://postgres@127.0.0.1:5432/wabahub', parse: url(['postgres:', 'postgresql:']), secret: true }),
   REDIS_URL: variable({ description: 'Redis: queues, pub/sub, limiter buckets (rebuildable from Postgres)', expects: 'a redis:// URL', default: 'redis://127.0.0.1:6379', parse: url(['redis:', 'rediss:']), secret: true }),
   PORT: variable({ description: 'HTTP port of the server role', expects: 'an integer port 0-65535', default: '4000', parse: port }),
-  META_GRAPH_URL: variable({ description: 'Graph API base URL (the simulator in dev and tests)', expects: 'an http(s) URL such as https://graph.facebook.com/v21.0', default: 'http://127.0.0.1:4010/v21.0', parse: url(['http:', 'https:']) }),
-  META_APP_ID: variable({ description: 'the Meta app id', expects: 'a non-empty app id', default: '880412345678901', parse: nonEmpty }),
+  META_GRAPH_URL: variable({ description: 'Graph API base URL (the simulator in dev and tests)', expects: 'an http(s) URL such as https://graph.facebook.com/v21.0', default: 'http://127.0.0.1:4010/v21.0', parse: url(['http:', 'https:']), devDefault: true }),
+  META_APP_ID: variable({ description: 'the Meta app id', expects: 'a non-empty app id', default: '880412345678901', parse: nonEmpty, devDefault: true }),
   META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'wabahub-demo-app-secret', parse: nonEmpty, secret: true }),
   META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'wabahub-demo-verify-token', parse: nonEmpty, secret: true }),
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
@@ -97,10 +99,11 @@ export class EnvError extends Error {}
 /** Parses the environment once; throws an EnvError whose message is the one line to print. */
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const out: Record<string, unknown> = {};
-  // Development defaults match the simulator's demo app; production must name every secret.
+  // Development defaults match the simulator's demo app; production must name every secret and
+  // Meta itself (a production that fell back to the simulator would send nothing, silently).
   const production = source.NODE_ENV === 'production';
   for (const [name, spec] of Object.entries(envSpec) as [string, VariableSpec<unknown>][]) {
-    const raw = source[name] ?? (production && spec.secret ? undefined : spec.default);
+    const raw = source[name] ?? (production && (spec.secret || spec.devDefault) ? undefined : spec.default);
     if (raw === undefined) throw new EnvError(`${name} is missing: expected ${spec.expects} (${spec.description})`);
     try {
       out[name] = spec.parse(raw);
