@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  CUSTOMER_NAMES, CUSTOMER_TEXTS,
   DEMO,
   MetaSimulator,
   shapeMismatches,
@@ -582,6 +583,24 @@ describe(MetaSimulator.name, () => {
       expect(new Set(messages.map((m) => m.type))).toEqual(new Set(['text', 'location']));
       expect(messages.every((m) => /^(55\d{11}|1\d{10})$/.test(m.from))).toBe(true);
       for (const hook of receiver.received) expect(verifySignature(hook.raw, hook.signature, DEMO.appSecret)).toBe(true);
+    });
+
+    it('writes as Brazilian and English-speaking customers: names and texts in their own language', async () => {
+      const { sim, receiver } = await setup();
+      const run = sim.startTraffic({ phoneNumberIds: [NUMBER_80], ratePerSecond: 200, durationMs: 500, kinds: ['text'] });
+      await run.done;
+      const byLanguage = { pt: { names: new Set<string>(), texts: new Set<string>() }, en: { names: new Set<string>(), texts: new Set<string>() } };
+      for (const hook of receiver.received) {
+        const value = hook.body.entry[0].changes[0].value as { contacts: { profile: { name: string } }[]; messages: { from: string; text: { body: string } }[] };
+        const language = value.messages[0].from.startsWith('55') ? 'pt' : 'en';
+        byLanguage[language].names.add(value.contacts[0].profile.name);
+        byLanguage[language].texts.add(value.messages[0].text.body);
+      }
+      for (const language of ['pt', 'en'] as const) {
+        expect(byLanguage[language].texts.size).toBeGreaterThan(0);
+        for (const name of byLanguage[language].names) expect(CUSTOMER_NAMES[language]).toContain(name);
+        for (const text of byLanguage[language].texts) expect(CUSTOMER_TEXTS[language]).toContain(text);
+      }
     });
   });
 

@@ -45,6 +45,8 @@ export interface InboundInput extends Partial<InboundContent> {
   from?: string;
   /** Customer's WhatsApp profile name. */
   name?: string;
+  /** Language of the generated texts; by default Portuguese for a Brazilian number (+55), else English. */
+  language?: 'pt' | 'en';
   kind?: InboundKind;
 }
 
@@ -423,7 +425,8 @@ export class SimulatorCore {
   async sendInbound(input: InboundInput): Promise<InboundResult> {
     const number = this.state.numbers.get(input.phoneNumberId);
     if (!number) throw new Error(`unknown phone number ${input.phoneNumberId}`);
-    const customer: Customer = input.from ? { waId: input.from, name: input.name ?? 'Cliente', language: 'pt' } : randomCustomer();
+    const language = input.language ?? (input.from?.startsWith('55') ? 'pt' : 'en');
+    const customer: Customer = input.from ? { waId: input.from, name: input.name ?? (language === 'pt' ? 'Cliente' : 'Customer'), language } : randomCustomer();
     const name = input.name ?? customer.name;
     if (!/^\d{8,15}$/.test(customer.waId)) throw new Error('from must be 8-15 digits');
     const t = now();

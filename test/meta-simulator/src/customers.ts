@@ -17,6 +17,11 @@ const ENGLISH_TEXTS = [
   'Hi! What are your opening hours?', 'Where is my order?', 'Can I book an appointment for tomorrow?',
   'Do you ship internationally?', 'Thanks a lot!', 'I need to talk to a human',
 ];
+/** What simulated customers write, by language (exported for tests). */
+export const CUSTOMER_TEXTS = { pt: PORTUGUESE_TEXTS, en: ENGLISH_TEXTS } as const;
+/** Their names, by language. */
+export const CUSTOMER_NAMES = { pt: BRAZILIAN_NAMES, en: ENGLISH_NAMES } as const;
+
 const BUTTON_REPLIES = [
   { id: 'talk_to_human', title: 'Falar com atendente' },
   { id: 'see_menu', title: 'Ver cardápio' },

@@ -5,6 +5,7 @@
  */
 export { startSimulator, MetaSimulator, type Simulator, type SimulatorOptions, type RequestFilter } from './simulator.js';
 export { DEMO } from './demo.js';
+export { CUSTOMER_NAMES, CUSTOMER_TEXTS } from './customers.js';
 export { DEFAULT_SCENARIO, type SimState, type NewWaba, type NewNumber } from './state.js';
 export type { InboundInput, InboundResult, NewToken, DeepPartial } from './core.js';
 export type { TrafficOptions, TrafficSummary, TrafficRun } from './traffic.js';

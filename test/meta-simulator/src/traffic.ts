@@ -64,7 +64,7 @@ export class TrafficRun {
         allowance -= 1;
         const customer = pick(customers);
         const p = core
-          .sendInbound({ phoneNumberId: pick(numbers), from: customer.waId, name: customer.name, kind: pick(kinds) })
+          .sendInbound({ phoneNumberId: pick(numbers), from: customer.waId, name: customer.name, language: customer.language, kind: pick(kinds) })
           .then((r) => (r.delivery.acknowledged ? (this.acknowledged += 1) : (this.failed += 1)))
           .catch(() => (this.failed += 1));
         this.sent += 1;
