@@ -591,7 +591,7 @@ describe(MetaSimulator.name, () => {
       await run.done;
       const byLanguage = { pt: { names: new Set<string>(), texts: new Set<string>() }, en: { names: new Set<string>(), texts: new Set<string>() } };
       for (const hook of receiver.received) {
-        const value = hook.body.entry[0].changes[0].value as { contacts: { profile: { name: string } }[]; messages: { from: string; text: { body: string } }[] };
+        const value = (hook.body as { entry: { changes: { value: unknown }[] }[] }).entry[0].changes[0].value as { contacts: { profile: { name: string } }[]; messages: { from: string; text: { body: string } }[] };
         const language = value.messages[0].from.startsWith('55') ? 'pt' : 'en';
         byLanguage[language].names.add(value.contacts[0].profile.name);
         byLanguage[language].texts.add(value.messages[0].text.body);
