@@ -14,7 +14,7 @@ export class AuthResolver {
 
   @Mutation(() => CreatedApiKey, { description: 'Create an API key for a tenant; the secret is returned this once.' })
   async createApiKey(
-    @Arg('tenantId', () => ID) tenantId: string,
+    @Arg('tenantId', () => ID, { description: 'The tenant the key will act for.' }) tenantId: string,
     @Arg('name', () => String, { nullable: true, description: 'A label for people.' }) name: string | null,
     @Ctx() { viewer, services }: AppContext,
   ): Promise<CreatedApiKey> {
@@ -23,7 +23,7 @@ export class AuthResolver {
   }
 
   @Mutation(() => ApiKey, { description: 'Revoke an API key; it stops authenticating at once.' })
-  async revokeApiKey(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async revokeApiKey(@Arg('id', () => ID, { description: 'The API key to revoke.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return ApiKey.from(await services.auth.revoke(viewer, id));
   }
 }

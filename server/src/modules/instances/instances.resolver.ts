@@ -9,22 +9,22 @@ import { Instance, InstanceConnection } from './instances.types.js';
 @Resolver(() => Instance)
 export class InstanceResolver {
   @Query(() => InstanceConnection, { description: 'Instances, newest first.' })
-  async instances(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InstanceFilter, { nullable: true }) filter: InstanceFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async instances(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => InstanceFilter, { nullable: true, description: 'Narrows the list; all instances the caller may see when absent.' }) filter: InstanceFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.instances.list(viewer, filter ?? {}, page), Instance.from);
   }
 
   @Query(() => Instance, { description: 'One instance by id.' })
-  async instance(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async instance(@Arg('id', () => ID, { description: 'The instance id.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return Instance.from(await services.instances.findOrFail(viewer, id));
   }
 
   @Mutation(() => Instance, { description: 'Create the instance of a phone number (one per number).' })
-  async createInstance(@Arg('input', () => CreateInstanceInput) input: CreateInstanceInput, @Ctx() { viewer, services }: AppContext) {
+  async createInstance(@Arg('input', () => CreateInstanceInput, { description: 'The phone number and the instance settings.' }) input: CreateInstanceInput, @Ctx() { viewer, services }: AppContext) {
     return Instance.from(await services.instances.create(viewer, input));
   }
 
   @Mutation(() => Instance, { description: "Change an instance's name, timezone, status or business hours." })
-  async updateInstance(@Arg('input', () => UpdateInstanceInput) input: UpdateInstanceInput, @Ctx() { viewer, services }: AppContext) {
+  async updateInstance(@Arg('input', () => UpdateInstanceInput, { description: 'The instance and the settings to change.' }) input: UpdateInstanceInput, @Ctx() { viewer, services }: AppContext) {
     return Instance.from(await services.instances.update(viewer, input));
   }
 

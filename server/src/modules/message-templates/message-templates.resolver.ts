@@ -9,7 +9,7 @@ export class MessageTemplateResolver {
   async messageTemplates(
     @Arg('phoneNumberId', () => ID, { description: "wabahub's PhoneNumber id or Meta's Phone Number ID." }) phoneNumberId: string,
     @Args(() => PageArgs) page: PageArgs,
-    @Arg('filter', () => MessageTemplateFilter, { nullable: true }) filter: MessageTemplateFilter | null,
+    @Arg('filter', () => MessageTemplateFilter, { nullable: true, description: 'Narrows the list; all templates the caller may see when absent.' }) filter: MessageTemplateFilter | null,
     @Ctx() { viewer, services }: AppContext,
   ) {
     return toConnection(await services.messageTemplates.list(viewer, phoneNumberId, filter ?? {}, page), MessageTemplate.from);

@@ -8,12 +8,12 @@ import { Message, MessageConnection, MessageStatusStep } from './messages.types.
 @Resolver(() => Message)
 export class MessageResolver {
   @Query(() => MessageConnection, { description: 'Messages in and out, newest first.' })
-  async messages(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => MessageFilter, { nullable: true }) filter: MessageFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async messages(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => MessageFilter, { nullable: true, description: 'Narrows the list; all messages the caller may see when absent.' }) filter: MessageFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.messages.list(viewer, filter ?? {}, page), Message.from);
   }
 
   @Query(() => Message, { description: 'One message, with its status timeline.' })
-  async message(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async message(@Arg('id', () => ID, { description: 'The message id.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return Message.from(await services.messages.findOrFail(viewer, id));
   }
 
@@ -28,7 +28,7 @@ export class MessageResolver {
   }
 
   @Query(() => ContactConnection, { description: 'Customers, newest first.' })
-  async contacts(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => ContactFilter, { nullable: true }) filter: ContactFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async contacts(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => ContactFilter, { nullable: true, description: 'Narrows the list; all contacts the caller may see when absent.' }) filter: ContactFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.contacts.list(viewer, filter ?? {}, page), Contact.from);
   }
 }

@@ -9,7 +9,7 @@ import { NumberThroughputConnection, NumberThroughput, OutboundStats } from './o
 @Resolver()
 export class OutboundResolver {
   @Mutation(() => Message, { description: "Queue one message (text, template or interactive) for sending. Free-form messages need the customer's 24-hour window (WINDOW_CLOSED otherwise, naming the templates that may be sent instead). The same idempotencyKey returns the first message." })
-  async sendMessage(@Arg('input', () => SendMessageInput) input: SendMessageInput, @Ctx() { viewer, services }: AppContext) {
+  async sendMessage(@Arg('input', () => SendMessageInput, { description: 'Who to, from which instance, and what: text, a template or buttons.' }) input: SendMessageInput, @Ctx() { viewer, services }: AppContext) {
     return Message.from(await services.outbound.sendMessage(viewer, input));
   }
 

@@ -8,12 +8,12 @@ import { PhoneNumber, PhoneNumberConnection } from './phone-numbers.types.js';
 @Resolver(() => PhoneNumber)
 export class PhoneNumberResolver {
   @Query(() => PhoneNumberConnection, { description: 'Phone numbers, newest first.' })
-  async phoneNumbers(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => PhoneNumberFilter, { nullable: true }) filter: PhoneNumberFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async phoneNumbers(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => PhoneNumberFilter, { nullable: true, description: 'Narrows the list; all numbers the caller may see when absent.' }) filter: PhoneNumberFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.phoneNumbers.list(viewer, filter ?? {}, page), PhoneNumber.from);
   }
 
   @Mutation(() => PhoneNumber, { description: 'Add a phone number to a tenant.' })
-  async addPhoneNumber(@Arg('input', () => AddPhoneNumberInput) input: AddPhoneNumberInput, @Ctx() { viewer, services }: AppContext) {
+  async addPhoneNumber(@Arg('input', () => AddPhoneNumberInput, { description: 'The number as Meta knows it, and its tenant.' }) input: AddPhoneNumberInput, @Ctx() { viewer, services }: AppContext) {
     return PhoneNumber.from(await services.phoneNumbers.add(viewer, input));
   }
 

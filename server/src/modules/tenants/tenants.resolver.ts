@@ -8,17 +8,17 @@ import { Tenant, TenantConnection } from './tenants.types.js';
 @Resolver(() => Tenant)
 export class TenantResolver {
   @Query(() => TenantConnection, { description: 'Tenants, newest first. A tenant key sees only its own tenant.' })
-  async tenants(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => TenantFilter, { nullable: true }) filter: TenantFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async tenants(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => TenantFilter, { nullable: true, description: 'Narrows the list; all tenants the caller may see when absent.' }) filter: TenantFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.tenants.list(viewer, filter ?? {}, page), Tenant.from);
   }
 
   @Query(() => Tenant, { description: 'One tenant by id.' })
-  async tenant(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async tenant(@Arg('id', () => ID, { description: 'The tenant id.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return Tenant.from(await services.tenants.findOrFail(viewer, id));
   }
 
   @Mutation(() => Tenant, { description: 'Create a tenant (operator only).' })
-  async createTenant(@Arg('input', () => CreateTenantInput) input: CreateTenantInput, @Ctx() { viewer, services }: AppContext) {
+  async createTenant(@Arg('input', () => CreateTenantInput, { description: 'The new tenant.' }) input: CreateTenantInput, @Ctx() { viewer, services }: AppContext) {
     return Tenant.from(await services.tenants.create(viewer, input));
   }
 

@@ -18,22 +18,22 @@ export class UnroutedEventFilter {
 @Resolver()
 export class WebhookResolver {
   @Query(() => WebhookEventConnection, { description: 'Raw webhook events with their processing state, newest first. A tenant sees the events that concerned it.' })
-  async webhookEvents(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => WebhookEventFilter, { nullable: true }) filter: WebhookEventFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async webhookEvents(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => WebhookEventFilter, { nullable: true, description: 'Narrows the list; all stored events the caller may see when absent.' }) filter: WebhookEventFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.webhooks.listEvents(viewer, filter ?? {}, page), WebhookEvent.from);
   }
 
   @Query(() => WebhookEvent, { description: 'One raw webhook event.' })
-  async webhookEvent(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async webhookEvent(@Arg('id', () => ID, { description: 'The stored event id.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return WebhookEvent.from(await services.webhooks.findEventOrFail(viewer, id));
   }
 
   @Mutation(() => WebhookEvent, { description: 'Process a stored webhook event again (operator). Idempotent: only what is missing is applied.' })
-  async replayWebhookEvent(@Arg('id', () => ID) id: string, @Ctx() { viewer, services }: AppContext) {
+  async replayWebhookEvent(@Arg('id', () => ID, { description: 'The stored event to process again.' }) id: string, @Ctx() { viewer, services }: AppContext) {
     return WebhookEvent.from(await services.webhooks.replay(viewer, id));
   }
 
   @Query(() => UnroutedEventConnection, { description: 'Changes for phone numbers nobody registered, with the fix (operator).' })
-  async unroutedEvents(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => UnroutedEventFilter, { nullable: true }) filter: UnroutedEventFilter | null, @Ctx() { viewer, services }: AppContext) {
+  async unroutedEvents(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => UnroutedEventFilter, { nullable: true, description: 'Narrows the list; every unrouted change when absent.' }) filter: UnroutedEventFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.webhooks.listUnrouted(viewer, filter ?? {}, page), UnroutedEvent.from);
   }
 
@@ -43,12 +43,12 @@ export class WebhookResolver {
   }
 
   @Mutation(() => Int, { description: 'Retry every failed job of a queue (operator); returns how many were retried.' })
-  async retryFailedJobs(@Arg('queue', () => String) queue: string, @Ctx() { viewer, services }: AppContext) {
+  async retryFailedJobs(@Arg('queue', () => String, { description: 'The queue whose failed jobs are retried (a name from queueHealth).' }) queue: string, @Ctx() { viewer, services }: AppContext) {
     return services.webhooks.retryFailedJobs(viewer, queue);
   }
 
   @Query(() => [TrafficPoint], { description: 'Messages in and out per second over the last `seconds` (10 to 3600), for the throughput chart.' })
-  async trafficSeries(@Arg('seconds', () => Int, { defaultValue: 300 }) seconds: number, @Ctx() { viewer, services }: AppContext) {
+  async trafficSeries(@Arg('seconds', () => Int, { defaultValue: 300, description: 'How many of the last seconds to return (default 300).' }) seconds: number, @Ctx() { viewer, services }: AppContext) {
     return services.webhooks.trafficSeries(viewer, seconds);
   }
 }
