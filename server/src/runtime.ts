@@ -39,7 +39,7 @@ export async function createCore(env: Env, options: { migrate?: boolean } = {}):
   const redis = createRedis(env.REDIS_URL);
   const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix());
   const queues = createQueues(redis);
-  const graph = new GraphClient({ baseUrl: env.META_GRAPH_URL, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN });
+  const graph = new GraphClient({ baseUrl: env.META_GRAPH_URL, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN, connections: env.META_HTTP_CONNECTIONS });
   const activity = new ActivityPublisher(pubSub.pubSub);
   const services = createServices({ db: database.db, sql: database.sql, env, redis, queues, graph, activity });
   return {

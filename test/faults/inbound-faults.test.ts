@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { startServer, type RunningServer } from '../../server/src/runtime.js';
 import { testEnv } from '../setup/test-env.js';
 import { roleEnv, spawnRole, type RoleProcess } from '../setup/processes.js';
-import { restartRedisEmpty } from '../setup/redis-control.js';
+import { startPrivateRedis, type PrivateRedis } from '../setup/redis-control.js';
 import { postWebhook } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
 
@@ -14,17 +14,22 @@ import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
 const EVENTS = Number(process.env.FAULT_EVENTS ?? 3000);
 const SECRET = 'fault-secret';
 const PREFIX = `test-faults-in-${randomBytes(4).toString('hex')}`;
-const env = testEnv({ META_APP_SECRET: SECRET });
+let redis: PrivateRedis;
+let env: ReturnType<typeof testEnv>;
 let server: RunningServer;
 const workers: RoleProcess[] = [];
 
 beforeAll(async () => {
   process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
+  // A Redis of this test's own: it is restarted empty below.
+  redis = await startPrivateRedis();
+  env = testEnv({ META_APP_SECRET: SECRET, REDIS_URL: redis.url });
   server = await startServer(env, { host: '127.0.0.1' });
 });
 afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill('SIGKILL')));
   await server?.close();
+  await redis?.stop();
 });
 
 const childEnv = () => roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, NODE_ENV: 'test', SWEEP_INTERVAL_MS: '1000', SWEEP_AFTER_MS: '3000' });
@@ -101,7 +106,7 @@ describe('inbound pipeline under faults', () => {
         const i = next++;
         if (!redisRestarted && i >= deliveries.length / 2) {
           redisRestarted = true;
-          await restartRedisEmpty(env.REDIS_URL);
+          await redis.restartEmpty();
         }
         const response = await postWebhook(server.url, deliveries[i], SECRET);
         if (response.status === 200) acknowledged++;

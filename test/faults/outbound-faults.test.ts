@@ -6,7 +6,7 @@ import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { testEnv } from '../setup/test-env.js';
 import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { busiestWindow, spawnWorkerProcess, TEST_TEMPLATES } from '../setup/outbound.js';
-import { restartRedisEmpty } from '../setup/redis-control.js';
+import { startPrivateRedis, type PrivateRedis } from '../setup/redis-control.js';
 import { eventually } from '../setup/webhooks.js';
 import { RECOGNISED } from '../../server/src/modules/outbound/outbound.reconcile.js';
 import { makeInstance, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
@@ -24,12 +24,15 @@ const PREFIX = `test-faults-out-${randomBytes(4).toString('hex')}`;
 let sim: Simulator;
 let server: RunningServer;
 let env: ReturnType<typeof testEnv>;
+let redis: PrivateRedis;
 const workers: RoleProcess[] = [];
 
 beforeAll(async () => {
   process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
+  // A Redis of this file's own: the second test restarts it empty.
+  redis = await startPrivateRedis();
   sim = await startSimulator({ port: 0, quiet: true, pairRateWindowMs: 0, statusDelaysMs: { read: null } });
-  env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken });
+  env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, REDIS_URL: redis.url });
   server = await startServer(env, { host: '127.0.0.1' });
   sim.configureApp({ webhookUrl: `${server.url}/webhooks/whatsapp` });
 });
@@ -37,6 +40,7 @@ afterAll(async () => {
   await Promise.all(workers.map((w) => w.kill('SIGKILL')));
   await server?.close();
   await sim?.close();
+  await redis?.stop();
 });
 
 const childEnv = () => roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, NODE_ENV: 'test', SWEEP_INTERVAL_MS: '1000', SWEEP_AFTER_MS: '3000' });
@@ -158,7 +162,7 @@ describe('outbound pipeline under faults', () => {
       replies.push(await services.outbound.sendMessage(OPERATOR, { instanceId: made[1].instance.id, to: uniqueE164(), template: { name: template.name, language: template.language, variables: ['Ana'] } }));
     }
     const before = await countBy();
-    await restartRedisEmpty(env.REDIS_URL);
+    await redis.restartEmpty();
     const restarted = Date.now();
     workers.push(...(await Promise.all([spawnWorkerProcess(sweepEnv()), spawnWorkerProcess(sweepEnv())])));
 

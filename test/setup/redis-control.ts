@@ -1,19 +1,61 @@
-import { execFileSync } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-// Restarts the local Redis the way an operator's crash would: without saving, so it comes back
-// EMPTY (queues, locks, pub/sub subscriptions gone). Only fault tests, which run alone, call this.
-export async function restartRedisEmpty(url: string): Promise<void> {
-  const { hostname, port } = new URL(url);
-  if (!['127.0.0.1', 'localhost', '::1'].includes(hostname)) throw new Error('refusing to restart a Redis that is not local');
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await client.connect();
-  const [, dir] = (await client.config('GET', 'dir')) as string[];
-  await client.call('SHUTDOWN', 'NOSAVE').catch(() => {}); // the connection drops as it stops
-  client.disconnect();
-  await waitFor(async () => !(await ping(url)), 'Redis to stop');
-  execFileSync('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', port || '6379', '--save', '', '--appendonly', 'no', '--dir', dir || '/tmp']);
-  await waitFor(() => ping(url), 'Redis to start');
+// A Redis server of the fault tests' own, on a free port: they restart it EMPTY, the way an
+// operator's crash would (queues, locks, pub/sub subscriptions gone), and neither the developer's
+// Redis nor the other tests' queues are touched. Needs the redis-server binary (Debian's
+// redis-server package; .ci/bootstrap installs it).
+
+export interface PrivateRedis {
+  url: string;
+  /** Kills the server without saving and starts it again on the same port: it comes back empty. */
+  restartEmpty(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'wabahub-redis-'));
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });
+    const failed = new Promise<never>((_, reject) => child.once('error', (error) => reject(new Error(`the fault tests run a Redis of their own and need redis-server on the PATH: ${error.message}`))));
+    await Promise.race([failed, waitFor(() => ping(url), `a private Redis on port ${port}`)]);
+  };
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return {
+    url,
+    restartEmpty: async () => {
+      await kill();
+      await start();
+    },
+    stop: async () => {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 async function ping(url: string): Promise<boolean> {

@@ -64,6 +64,11 @@ export const envSpec = {
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(raw);
     return n;
   } }),
+  META_HTTP_CONNECTIONS: variable({ description: 'keep-alive connections per process to the Graph API; also the most sends a worker has in flight (a send is claimed only when it can leave at once). Meta answers in 100-300 ms, so 1,000 sends/s needs about 200', expects: 'an integer 1-2000', default: '128', parse: (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1 || n > 2000) throw new Error(raw);
+    return n;
+  } }),
   OUTBOUND_RECIPIENT_GAP_MS: variable({ description: "minimum gap between two sends from one number to one recipient (Meta's pair rate: about one per 6 s)", expects: 'an integer number of milliseconds, 0 or more', default: '6000', parse: (raw) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0) throw new Error(raw);

@@ -15,7 +15,7 @@ export interface GraphClientOptions {
   systemToken: string;
   /** Deadline of each request, connection included (default 10 s). */
   timeoutMs?: number;
-  /** Keep-alive connections to the Graph API (default 32). */
+  /** Keep-alive connections to the Graph API (default 128; META_HTTP_CONNECTIONS). */
   connections?: number;
 }
 
@@ -176,13 +176,16 @@ export class GraphClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly timeoutMs: number;
+  /** How many requests can be on the wire at once; more wait in the pool for a connection. */
+  readonly connections: number;
 
   constructor(private readonly options: GraphClientOptions) {
     const base = new URL(options.baseUrl);
     this.basePath = base.pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.connections = options.connections ?? 128;
     this.pool = new Pool(base.origin, {
-      connections: options.connections ?? 32,
+      connections: this.connections,
       keepAliveTimeout: 30_000,
       connect: { timeout: Math.min(this.timeoutMs, 10_000) },
     });

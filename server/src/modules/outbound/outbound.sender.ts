@@ -3,6 +3,7 @@ import type postgres from 'postgres';
 import type { Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import { pgArray } from '../../lib/sql.js';
+import { Semaphore } from '../../lib/semaphore.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
 import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
 import { campaigns } from '../campaigns/campaigns.table.js';
@@ -94,7 +95,16 @@ type Loaded = LoadedRow;
 interface Attempt { id: string; attempt: number }
 
 export class OutboundSender {
-  constructor(private readonly deps: SenderDeps) {}
+  /**
+   * Sends on the wire: one per Graph connection. A send is claimed only once it holds one, so a
+   * worker never has claimed sends waiting in the HTTP pool, which a crash would leave `unknown`
+   * although they never reached Meta.
+   */
+  private readonly onTheWire: Semaphore;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.onTheWire = new Semaphore(deps.graph.connections);
+  }
 
   async send(job: SendJobData): Promise<SendResult> {
     return (await this.sendMany(job.tenantId, [job.messageId])).get(job.messageId) ?? { outcome: 'skipped', why: 'missing' };
@@ -148,41 +158,51 @@ export class OutboundSender {
     }
     if (granted.length === 0) return results;
 
-    const attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
+    await this.onTheWire.acquire(granted.length);
+    let attempts: Map<string, Attempt>;
+    try {
+      attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
+    } catch (error) {
+      this.onTheWire.release(granted.length);
+      throw error;
+    }
     const sent: { row: Loaded; attempt: Attempt; wamid: string }[] = [];
-    await Promise.all(granted.map(async (row) => {
-      const attempt = attempts.get(row.id);
-      if (!attempt) {
-        await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
-        results.set(row.id, { outcome: 'skipped', why: 'claimed_elsewhere' });
-        return;
-      }
-      let wamid: string | undefined;
-      let answeredAt: number;
-      try {
-        const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
-        const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
-        answeredAt = performance.now();
-        wamid = answer.messages?.[0]?.id;
-      } catch (error) {
-        const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
-        results.set(row.id, await this.onError(row, attempt, metaError));
-        return;
-      }
-      if (!wamid) {
-        // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
-        await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown', 0, answeredAt);
-        await this.recordUnknown(row, attempt, 'Meta answered without a message id');
-        results.set(row.id, { outcome: 'unknown' });
-        return;
-      }
-      // The slot's second starts at the answer: release before writing anything.
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted', 0, answeredAt);
-      sent.push({ row, attempt, wamid });
-      results.set(row.id, { outcome: 'sent', wamid });
-    }));
+    await Promise.all(granted.map((row) => this.sendOne(row, attempts.get(row.id), results, sent).finally(() => this.onTheWire.release(1))));
     await this.recordSentMany(sent);
     return results;
+  }
+
+  /** One claimed send: the call to Meta and what its answer means. */
+  private async sendOne(row: Loaded, attempt: Attempt | undefined, results: Map<string, SendResult>, sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
+    const { limiter } = this.deps;
+    if (!attempt) {
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
+      results.set(row.id, { outcome: 'skipped', why: 'claimed_elsewhere' });
+      return;
+    }
+    let wamid: string | undefined;
+    let answeredAt: number;
+    try {
+      const body = { ...(row.payload as MessageContent), to: row.waId, biz_opaque_callback_data: row.id };
+      const answer = await this.deps.graph.sendMessage(row.metaNumberId, body, this.tokenOf(row));
+      answeredAt = performance.now();
+      wamid = answer.messages?.[0]?.id;
+    } catch (error) {
+      const metaError = isMetaApiError(error) ? error : new MetaNetworkError('connection', `send failed before an answer: ${(error as Error).message}`, error);
+      results.set(row.id, await this.onError(row, attempt, metaError));
+      return;
+    }
+    if (!wamid) {
+      // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
+      await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown', 0, answeredAt);
+      await this.recordUnknown(row, attempt, 'Meta answered without a message id');
+      results.set(row.id, { outcome: 'unknown' });
+      return;
+    }
+    // The slot's second starts at the answer: release before writing anything.
+    await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted', 0, answeredAt);
+    sent.push({ row, attempt, wamid });
+    results.set(row.id, { outcome: 'sent', wamid });
   }
 
   /** What happens to a loaded message before it may be sent; null when it is to be sent now. */
