@@ -384,7 +384,8 @@ export class SimulatorCore {
     const conversation = this.conversationFor(number, message.to, category, message.acceptedAt);
     const emitStatus = (status: MessageStatus, at: number, error?: { code: number; title: string; details: string }) => {
       message.statuses.push({ status, at });
-      const change = statusChange({ number, messageId: message.id, status, recipient: message.to, at, conversation, error });
+      const opaque = (message.body as { biz_opaque_callback_data?: unknown }).biz_opaque_callback_data;
+      const change = statusChange({ number, messageId: message.id, status, recipient: message.to, at, conversation, error, bizOpaqueCallbackData: typeof opaque === 'string' ? opaque : undefined });
       void this.dispatcher.emit(change);
       // At-least-once delivery: the same callback now and then arrives twice.
       if (chance(s.duplicateRatio)) void this.dispatcher.emit(change, { duplicate: true });

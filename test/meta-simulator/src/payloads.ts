@@ -44,6 +44,8 @@ export interface StatusInput {
   /** Conversation of this (number, recipient, category); billing info rides on sent and delivered. */
   conversation?: { id: string; category: string; expiresAt: number };
   error?: { code: number; title: string; details: string };
+  /** What the send carried in biz_opaque_callback_data: Meta echoes it in every status of that message. */
+  bizOpaqueCallbackData?: string;
 }
 
 export function statusChange(input: StatusInput): WebhookChange {
@@ -53,6 +55,7 @@ export function statusChange(input: StatusInput): WebhookChange {
     timestamp: unixSeconds(input.at),
     recipient_id: input.recipient,
   };
+  if (input.bizOpaqueCallbackData !== undefined) status.biz_opaque_callback_data = input.bizOpaqueCallbackData;
   if (input.conversation && (input.status === 'sent' || input.status === 'delivered')) {
     const category = input.conversation.category;
     status.conversation = {

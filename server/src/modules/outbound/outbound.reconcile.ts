@@ -17,7 +17,7 @@ export const RECOGNISED = "the answer was lost, but Meta's status for this messa
 // Two ways to tie one to our message:
 //   1. `biz_opaque_callback_data`: every send carries our message id there, and Meta echoes it in
 //      the message's status webhooks. Exact.
-//   2. Failing that (the simulator does not echo it), the recipient: a status for this recipient,
+//   2. Failing that (a status without it), the recipient: a status for this recipient,
 //      from a wamid no message of ours has, reported since the attempt started. Used only when
 //      exactly one such wamid exists: pacing keeps one send per (number, recipient) in flight, so
 //      two candidates mean we cannot tell, and the message stays unknown rather than guessing.
