@@ -61,7 +61,7 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
   if (isEnumType(inner)) return inner.getValues()[0].value;
   if (isScalarType(inner)) {
     if (inner.name === 'ID' || name.endsWith('Id') || name === 'id') return bIdFor(name, returnType);
-    if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'day' ? 1 : 1;
+    if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'seconds' ? 60 : 1;
     if (inner.name === 'Boolean') return true;
     if (inner.name === 'DateTimeISO') return name === 'until' ? '2100-01-01T00:00:00Z' : '2000-01-01T00:00:00Z';
     if (inner.name === 'JSON') return name === 'variables' ? { business_name: 'pwned' } : [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'handoff' } }];
@@ -69,7 +69,10 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
     if (name === 'timezone') return 'UTC';
     if (name === 'open') return '09:00';
     if (name === 'close') return '18:00';
-    if (name === 'status') return 'paused';
+    if (name === 'status') return returnType.startsWith('Message') ? 'received' : 'paused';
+    // Valid filter values, so that the probe reaches the scope check (see `vacuous` below).
+    if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : 'paused';
+    if (name === 'direction') return 'inbound';
     if (name === 'wabaId') return uniqueMetaId();
     if (name === 'after') return null;
     return `pwned-${name}`;
@@ -130,9 +133,11 @@ describe('tenant isolation', () => {
     ];
     expect(operations.length).toBeGreaterThan(10);
     const report: string[] = [];
+    const refusedAsInvalid: { kind: string; name: string; query: string; variables: Record<string, unknown> }[] = [];
     for (const { kind, field } of operations) {
       const { query, variables } = operationFor(kind, field);
       const response = await gql(server.url, a.key, query, variables);
+      if (response.errors?.some((e) => e.extensions?.code === 'VALIDATION_FAILED')) refusedAsInvalid.push({ kind, name: field.name, query, variables });
       const body = JSON.stringify(response.data ?? null);
       for (const secret of secrets) {
         if (body.includes(secret)) report.push(`${kind} ${field.name} returned B's ${secret}`);
@@ -145,6 +150,15 @@ describe('tenant isolation', () => {
     }
     expect(report).toEqual([]);
     expect(await snapshotOfB()).toEqual(before);
+    // A probe refused as invalid proves nothing unless its values are valid: B's own key, with the
+    // same values, must get past validation (then A's refusal was about whose objects they are).
+    const vacuous: string[] = [];
+    for (const probe of refusedAsInvalid) {
+      const own = await gql(server.url, b.key, probe.query, probe.variables);
+      const invalid = own.errors?.find((e) => e.extensions?.code === 'VALIDATION_FAILED');
+      if (invalid) vacuous.push(`${probe.kind} ${probe.name}: ${invalid.message}`);
+    }
+    expect(vacuous).toEqual([]);
     // B's key still works: nothing A did revoked it.
     expect((await gql(server.url, b.key, `{ viewer { kind } }`)).data).toEqual({ viewer: { kind: 'tenant' } });
   });
