@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { startTestServer } from '../setup/server.js';
+import { startPrivateRedis } from '../setup/redis-control.js';
+import { eventually } from '../setup/webhooks.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
 
@@ -330,6 +332,25 @@ describe('GraphQL API', () => {
       expect(await ready.json()).toMatchObject({ postgres: 'ok', redis: 'ok' });
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toContain('wabahub_http_request_duration_seconds_bucket');
+    });
+
+    it('answers /readyz 503 naming Redis while it is down, and 200 once it is back; /healthz stays 200', { timeout: 30_000 }, async () => {
+      // A Redis of this test's own, so that stopping it touches nobody else.
+      const redis = await startPrivateRedis();
+      const own = await startTestServer({ REDIS_URL: redis.url });
+      try {
+        expect((await fetch(`${own.url}/readyz`)).status).toBe(200);
+        await redis.stopServer();
+        const down = await fetch(`${own.url}/readyz`);
+        expect(down.status).toBe(503);
+        expect(await down.json()).toMatchObject({ status: 'not ready', postgres: 'ok', redis: expect.stringMatching(/^down/) });
+        expect((await fetch(`${own.url}/healthz`)).status).toBe(200);
+        await redis.restartEmpty();
+        await eventually(async () => (await fetch(`${own.url}/readyz`)).status === 200, 'readyz back to 200', 15_000, 200);
+      } finally {
+        await own.close();
+        await redis.stop();
+      }
     });
   });
 });

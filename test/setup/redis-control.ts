@@ -5,15 +5,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
-// A Redis server of the fault tests' own, on a free port: they restart it EMPTY, the way an
+// A Redis server of a test's own, on a free port: they restart it EMPTY, the way an
 // operator's crash would (queues, locks, pub/sub subscriptions gone), and neither the developer's
 // Redis nor the other tests' queues are touched. Needs the redis-server binary (Debian's
-// redis-server package; .ci/bootstrap installs it).
+// redis-server package; .ci/bootstrap installs it). Fault tests restart it; a health test stops it.
 
 export interface PrivateRedis {
   url: string;
   /** Kills the server without saving and starts it again on the same port: it comes back empty. */
   restartEmpty(): Promise<void>;
+  /** Kills the server and leaves it down (restartEmpty brings it back). */
+  stopServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
       await kill();
       await start();
     },
+    stopServer: kill,
     stop: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });
