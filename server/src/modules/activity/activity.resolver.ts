@@ -19,6 +19,10 @@ export class ActivityResolver {
   @Subscription(() => WebhookActivity, {
     description: 'Live traffic as it is processed. The operator sees everything; a tenant key only its own tenant.',
     topics: Topics.WebhookActivity,
+    // A tenant listens on its own tenant's channel (and an operator filtering by tenant on that
+    // one); the filter below still checks every item.
+    topicId: ({ args, context }: { args: { filter?: WebhookActivityFilter | null }; context: AppContext }) =>
+      context.viewer.kind === 'tenant' ? context.viewer.tenantId : (args.filter?.tenantId ?? undefined),
     filter: ({ payload, args, context }: { payload: ActivityPayload; args: { filter?: WebhookActivityFilter | null }; context: AppContext }) => activityVisible(payload, context, args.filter),
   })
   webhookActivity(@Root() payload: ActivityPayload, @Arg('filter', () => WebhookActivityFilter, { nullable: true }) _filter: WebhookActivityFilter | null): WebhookActivity {

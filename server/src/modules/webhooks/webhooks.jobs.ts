@@ -61,7 +61,9 @@ export function webhooksQueueDefinition(onAccountChange?: AccountChangeHandler):
  */
 export async function sweepUnfinishedEvents(db: Database, queue: Queue<WebhookJob>, olderThanMs: number, limit = 10_000): Promise<number> {
   const stale = await db.select({ id: webhookEvents.id }).from(webhookEvents)
-    .where(and(inArray(webhookEvents.state, ['received', 'processing', 'failed']), lt(webhookEvents.attempts, MAX_EVENT_ATTEMPTS), lt(webhookEvents.receivedAt, new Date(Date.now() - olderThanMs))))
+    // The states as literals, the partial index's own predicate: a prepared statement's generic
+    // plan could not prove it from parameters, and would scan the table every sweep.
+    .where(and(sql`${webhookEvents.state} in ('received', 'processing', 'failed')`, lt(webhookEvents.attempts, MAX_EVENT_ATTEMPTS), lt(webhookEvents.receivedAt, new Date(Date.now() - olderThanMs))))
     .orderBy(asc(webhookEvents.id)).limit(limit);
   const ids = stale.map((r) => r.id);
   const jobs = [];

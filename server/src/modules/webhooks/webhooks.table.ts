@@ -1,4 +1,5 @@
 import { pgTable, text, integer, index, uniqueIndex, jsonb, uuid, bigint, bigserial, customType, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { createdAt, id } from '../../db/columns.js';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
@@ -23,8 +24,9 @@ export const webhookEvents = pgTable('webhook_events', {
   processedAt: timestamp('processed_at', { withTimezone: true }),
 }, (t) => [
   uniqueIndex('webhook_events_body_sha256_idx').on(t.bodySha256),
-  index('webhook_events_state_idx').on(t.state, t.id),
-  index('webhook_events_received_idx').on(t.receivedAt),
+  // For the sweeper: only events that are not finished. Every event is written twice (stored,
+  // then processed); a processed row leaves this index instead of adding an entry to it.
+  index('webhook_events_unfinished_idx').on(t.id).where(sql`${t.state} in ('received', 'processing', 'failed')`),
 ]);
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
