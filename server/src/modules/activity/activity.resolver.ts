@@ -25,7 +25,7 @@ export class ActivityResolver {
       context.viewer.kind === 'tenant' ? context.viewer.tenantId : (args.filter?.tenantId ?? undefined),
     filter: ({ payload, args, context }: { payload: ActivityPayload; args: { filter?: WebhookActivityFilter | null }; context: AppContext }) => activityVisible(payload, context, args.filter),
   })
-  webhookActivity(@Root() payload: ActivityPayload, @Arg('filter', () => WebhookActivityFilter, { nullable: true }) _filter: WebhookActivityFilter | null): WebhookActivity {
+  webhookActivity(@Root() payload: ActivityPayload, @Arg('filter', () => WebhookActivityFilter, { nullable: true, description: 'Narrows the feed to a tenant, number or kinds; everything the caller may see when absent.' }) _filter: WebhookActivityFilter | null): WebhookActivity {
     return Object.assign(new WebhookActivity(), payload, { occurredAt: new Date(payload.occurredAt) });
   }
 }
