@@ -45,8 +45,9 @@ export async function processWebhookEvents(db: Database, eventIds: number[], onA
   return db.transaction(async (tx) => {
     // Every statement of a job has one text whatever its number of events (arrays and JSON
     // record sets, not n placeholders): Postgres parses and plans each once per connection.
+    const ids = `{${eventIds.map(Number).join(',')}}`;
     const locked = await tx.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody, summary: webhookEvents.summary })
-      .from(webhookEvents).where(sql`${webhookEvents.id} = any(${`{${eventIds.map(Number).join(',')}}`}::bigint[])`).orderBy(webhookEvents.id).for('update', { skipLocked: true });
+      .from(webhookEvents).where(sql`${webhookEvents.id} = any(${ids}::bigint[])`).orderBy(webhookEvents.id).for('update', { skipLocked: true });
     const byId = new Map(locked.map((e) => [e.id, e]));
     const outcomes: ProcessOutcome[] = [];
     const toApply: ParsedEvent[] = [];
@@ -71,7 +72,9 @@ export async function processWebhookEvents(db: Database, eventIds: number[], onA
     await tx.execute(sql`
       update webhook_events e set state = 'processed', processed_at = now(), tenant_ids = v.tenant_ids, summary = v.summary, error = null, attempts = e.attempts + 1
       from jsonb_to_recordset(${JSON.stringify(finished.map((f) => ({ id: f.id, tenant_ids: f.tenantIds, summary: f.summary })))}::jsonb) as v(id bigint, tenant_ids uuid[], summary jsonb)
-      where e.id = v.id`);
+      -- The id list too: a record set's size is unknown to the planner, which would otherwise
+      -- hash-join it against a scan of the whole table once the plan is cached.
+      where e.id = v.id and e.id = any(${ids}::bigint[])`);
     return outcomes;
   });
 }
