@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
 import { OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
@@ -250,8 +251,11 @@ describe(OutboundSender.name, () => {
     const first = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
     await eventually(async () => (await h.server.core.database.sql`select status from phone_numbers where id = ${s.phoneNumber.id}`)[0].status === 'paused', 'the number to be paused');
     const second = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
+    // A campaign started on the paused number waits too.
+    const campaign = await h.server.core.services.campaigns.create(OPERATOR, { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: Array.from({ length: 30 }, () => ({ to: uniqueE164() })) });
     // Nothing leaves while paused.
     await new Promise((r) => setTimeout(r, 1_500));
+    expect((await h.server.core.services.campaigns.progress(campaign)).queued).toBe(30);
     expect((await messageRow(h, first.id)).status).toBe('queued');
     expect((await messageRow(h, second.id)).status).toBe('queued');
     expect((await attemptsOf(h, first.id)).map((a) => [a.outcome, a.error_code])).toEqual([['retry', 190]]);
@@ -264,6 +268,10 @@ describe(OutboundSender.name, () => {
     await waitForStatus(h, second.id, ['sent', 'delivered', 'read']);
     expect(acceptedFor(h.sim, first.id)).toHaveLength(1);
     expect(acceptedFor(h.sim, second.id)).toHaveLength(1);
+    // The campaign's messages go out too, each once (in batches, on the number's schedule).
+    await eventually(async () => (await h.server.core.services.campaigns.progress(campaign)).queued === 0, 'the campaign to be sent after the resume', 20_000, 200);
+    const campaignIds = (await h.server.core.database.sql`select id from messages where campaign_id = ${campaign.id}`).map((r) => r.id as string);
+    for (const id of campaignIds) expect(acceptedFor(h.sim, id)).toHaveLength(1);
   });
 
   /** The state a worker killed mid-call leaves: the message `sending`, its attempt `pending` since `agoMs`. */

@@ -13,6 +13,7 @@ import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.
 import { phoneNumbers, type PhoneNumberRow } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter } from './limiter.js';
 import { canonicalJson, interactiveContent, templateContent, textContent, type BuiltContent } from './outbound.content.js';
+import { enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
 import { enqueueSends } from './outbound.queue.js';
 import { findNumberByRef } from './phone-number-ref.js';
 
@@ -141,19 +142,28 @@ export class OutboundService {
     return row;
   }
 
+  /**
+   * A resumed number's waiting messages get fresh jobs (the old ones finished without sending):
+   * single messages as single sends, campaign messages in batches on their number's schedule.
+   */
   private async requeueNumber(number: PhoneNumberRow): Promise<number> {
     const suffix = `r${Date.now()}`;
     let total = 0;
     let after: string | null = null;
     for (;;) {
       const page: { id: string }[] = await this.db.execute<{ id: string }>(sql`
-        select id from messages where phone_number_id = ${number.id} and tenant_id = ${number.tenantId} and direction = 'outbound' and status = 'queued'
+        select id from messages where phone_number_id = ${number.id} and tenant_id = ${number.tenantId} and direction = 'outbound' and status = 'queued' and campaign_id is null
         ${after ? sql`and id > ${after}` : sql``} order by id limit 5000`);
-      if (page.length === 0) return total;
+      if (page.length === 0) break;
       await enqueueSends(this.queues.outbound, page.map((m) => ({ tenantId: number.tenantId, messageId: m.id })), { suffix });
       total += page.length;
       after = page[page.length - 1].id;
     }
+    const running = await this.db.execute<{ id: string }>(sql`
+      select c.id from campaigns c join instances i on i.id = c.instance_id
+      where i.phone_number_id = ${number.id} and c.tenant_id = ${number.tenantId} and c.state = 'running'`);
+    for (const campaign of running) total += await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, { id: campaign.id, tenantId: number.tenantId }, suffix);
+    return total;
   }
 
   /** Each visible number's tier and the sends Meta accepted per second, from the limiter's counters. */
