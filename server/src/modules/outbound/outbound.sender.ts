@@ -66,7 +66,8 @@ export interface SenderDeps {
   systemToken: string;
 }
 
-export interface LoadedRow {
+/** A message with what a send needs: recipient, number (tier, status, token), campaign state, last attempt. */
+interface Loaded {
   id: string;
   tenantId: string;
   instanceId: string | null;
@@ -91,7 +92,6 @@ export interface LoadedRow {
   lastStartedAt: string | null;
   lastAgeMs: number | null;
 }
-type Loaded = LoadedRow;
 interface Attempt { id: string; attempt: number }
 
 export class OutboundSender {
@@ -163,7 +163,10 @@ export class OutboundSender {
     try {
       attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
     } catch (error) {
+      // Nothing went to Meta: the slots are free again (the job retries; a claim that did commit is
+      // found `sending` then, and resolved as an interrupted send).
       this.onTheWire.release(granted.length);
+      await Promise.all(granted.map((r) => limiter.release(r.metaNumberId, r.waId, r.id, 'refused'))).catch(() => {});
       throw error;
     }
     const sent: { row: Loaded; attempt: Attempt; wamid: string }[] = [];
