@@ -164,7 +164,8 @@ console.log('  bare Node http hello-world: %s req/s  p50 %d ms  p99 %d ms', bare
 console.log('  wabahub ingest (1 server process): %s req/s  p50 %d ms  p99 %d ms  (%d non-2xx)', ingestFigures.rps.toFixed(0), ingestFigures.p50, ingestFigures.p99, ingestFigures.non2xx);
 console.log('  ratio: %s%% of the bare server (goal ≥ 25%%)', ((ingestFigures.rps / bareFigures.rps) * 100).toFixed(1));
 console.log('  acknowledged 2xx (warm-up, ingest, fixed rate): %d, committed rows: %d (%s)', acknowledged, committed, committed >= acknowledged ? 'every acknowledged event committed' : 'MISSING ROWS');
-console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms  (%d non-2xx) (goal p99 ≤ 20 ms)', pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), paced.failed);
+console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms from when each request was due (p99 %s ms from when it was sent), %d non-2xx (goal p99 ≤ 20 ms)',
+  pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), pct(paced.fromSend, 99).toFixed(1), paced.failed);
 console.log('  (autocannon at 1,000 req/s, 20 connections, each sending its share at the start of every second: p50 %d ms  p99 %d ms)', autocannonFixed.p50, autocannonFixed.p99);
 console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1,000/s, 1 server, 1 worker): delivered %d of %d, p50 %s ms  p99 %s ms (goal p99 ≤ 50 ms)',
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
@@ -182,10 +183,12 @@ process.exit(committed >= acknowledged ? 0 : 1);
 
 /**
  * Sends the given webhooks at `perSecond`, evenly: every 2 ms the requests that are due. Each
- * latency is counted from when its request was due, so a late sender cannot hide a slow server.
+ * latency is counted from when its request was due, so a late sender cannot hide a slow server
+ * (and, for comparison, from when it was sent: the sender shares the two cores too).
  */
 async function pacedTraffic(via: Poster, webhooks: SignedWebhook[], perSecond: number, onSend?: (w: SignedWebhook) => void) {
   const latencies: number[] = [];
+  const fromSend: number[] = [];
   let acknowledged = 0;
   let failed = 0;
   const inflight: Promise<void>[] = [];
@@ -197,15 +200,21 @@ async function pacedTraffic(via: Poster, webhooks: SignedWebhook[], perSecond: n
       const w = webhooks[sent];
       const dueAt = started + (sent / perSecond) * 1000;
       onSend?.(w);
+      const sentAt = performance.now();
       inflight.push(via.post('/webhooks/whatsapp', w.body, { 'content-type': 'application/json', 'x-hub-signature-256': w.signature }).then(
-        (status) => { if (status >= 200 && status < 300) { acknowledged++; latencies.push(performance.now() - dueAt); } else failed++; },
+        (status) => {
+          if (status < 200 || status >= 300) return void failed++;
+          acknowledged++;
+          latencies.push(performance.now() - dueAt);
+          fromSend.push(performance.now() - sentAt);
+        },
         () => { failed++; },
       ));
     }
     await new Promise((r) => setTimeout(r, 2));
   }
   await Promise.all(inflight);
-  return { latencies, acknowledged, failed };
+  return { latencies, fromSend, acknowledged, failed };
 }
 
 async function spawnBare(): Promise<{ url: string; kill: () => void }> {
