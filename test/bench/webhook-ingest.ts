@@ -31,7 +31,7 @@ const { default: WebSocket } = await import('ws');
 const { createClient } = await import('graphql-ws');
 const { signPayload } = await import('../../server/src/meta/signature.js');
 const { createCore } = await import('../../server/src/runtime.js');
-const { createQueues } = await import('../../server/src/queue/queues.js');
+const { queuePrefix } = await import('../../server/src/queue/connection.js');
 const { testEnv } = await import('../setup/test-env.js');
 const { roleEnv, spawnRole } = await import('../setup/processes.js');
 const { makeInstance, makeTenant, uniqueMetaId } = await import('../factories/index.js');
@@ -173,11 +173,10 @@ console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1
 poster.close();
 await Promise.all(clients.map((c) => c.dispose()));
 await Promise.all([worker, latencyServer].map((p) => p.kill()));
-// The latency phase's queue too: nothing of this run stays behind in Redis.
-process.env.WABAHUB_QUEUE_PREFIX = latencyPrefix;
-const latencyQueues = createQueues(core.redis);
-await latencyQueues.webhooks.obliterate({ force: true });
-await latencyQueues.close();
+// Nothing of this run stays behind in Redis: every key of both phases' queue prefixes.
+for (const prefix of [PREFIX, latencyPrefix]) {
+  for await (const keys of core.redis.scanStream({ match: `${queuePrefix(prefix)}:*`, count: 1000 })) if (keys.length) await core.redis.del(...keys);
+}
 await core.close();
 process.exit(committed >= acknowledged ? 0 : 1);
 
