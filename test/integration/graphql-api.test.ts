@@ -305,6 +305,12 @@ describe('GraphQL API', () => {
       expect((await post(op, twoFields)).status).toBe(413);
       expect((await post(op, JSON.stringify({ query: '{ viewer { kind } }', variables: { pad: 'x'.repeat(1024 * 1024) } }))).status).toBe(413);
       expect((await post(op, JSON.stringify({ query: 'mutation { sendCampaign(input: {}) { id } }', variables: { pad: 'x'.repeat(17 * 1024 * 1024) } }))).status).toBe(413);
+      // Other methods and bodies of undeclared length get the same rules.
+      const options = await fetch(`${server.url}/graphql`, { method: 'OPTIONS', headers: { 'content-type': 'application/json' }, body: big });
+      expect(options.status).toBe(413);
+      const chunks = new ReadableStream({ start(c) { for (let i = 0; i < 8; i++) c.enqueue(new TextEncoder().encode(big.slice(i * (big.length / 8), (i + 1) * (big.length / 8)))); c.close(); } });
+      const chunked = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chunks, duplex: 'half' } as RequestInit);
+      expect(chunked.status).toBe(413);
     });
 
     it('applies the same limits and error codes over the websocket', async () => {

@@ -17,9 +17,10 @@ describe(SendLimiter.name, () => {
   let redis: Redis;
   let limiter: SendLimiter;
   const number = () => `n${randomBytes(4).toString('hex')}`;
-  beforeAll(() => {
+  beforeAll(async () => {
     redis = new Redis(TEST_REDIS_URL);
     limiter = new SendLimiter(redis, { prefix: `{test-limiter-${randomBytes(4).toString('hex')}}`, recipientGapMs: 600 });
+    await limiter.markStarted(0);
   });
   afterAll(() => redis.disconnect());
 
@@ -74,6 +75,48 @@ describe(SendLimiter.name, () => {
     for (let i = 1; i < waits.length; i++) expect(waits[i]).toBeGreaterThanOrEqual(waits[i - 1]);
   });
 
+  it('keeps two holders of one message apart: one\'s refused release frees neither the other\'s slot nor its recipient', async () => {
+    // Two jobs for the same message (a resume, a stalled job): each asks with its own token.
+    const n = number();
+    expect(await limiter.acquire(n, 1, 'ana', 'm1.a')).toEqual({ granted: true });
+    await limiter.release(n, 'ana', 'm1.b', 'refused'); // the other job, which lost the claim
+    expect(await limiter.acquire(n, 1, 'bia', 'm2.a')).toMatchObject({ granted: false, reason: 'throughput' });
+    expect(await limiter.acquire(n, 2, 'ana', 'm3.a')).toMatchObject({ granted: false, reason: 'recipient' });
+  });
+
+  it('holds an unanswered send\'s slot for a whole lease: Meta may still take it after we gave up', async () => {
+    const n = number();
+    await limiter.acquire(n, 1, 'x', 'tx');
+    await limiter.release(n, 'x', 'tx', 'unknown');
+    const waiting = await limiter.acquire(n, 1, 'y', 'ty');
+    expect(waiting).toMatchObject({ granted: false, reason: 'throughput' });
+    // Told when the slot could free at the latest a window away; the slot itself stays held.
+    await new Promise((r) => setTimeout(r, 1_100));
+    expect(await limiter.acquire(n, 1, 'y', 'ty')).toMatchObject({ granted: false, reason: 'throughput' });
+  });
+
+  it('holds every send for a lease when Redis has lost its state (the epoch key is gone)', async () => {
+    const lost = new SendLimiter(redis, { prefix: `{test-limiter-${randomBytes(4).toString('hex')}}`, leaseMs: 1_500 });
+    const held = await lost.acquire(number(), 80, 'x', 't1');
+    expect(held).toMatchObject({ granted: false, reason: 'number_backoff' });
+    expect((held as { waitMs: number }).waitMs).toBeGreaterThan(1_000);
+    // A worker starting now does not lift it (its key would only fill a missing one).
+    await lost.markStarted(0);
+    expect(await lost.acquire(number(), 80, 'x', 't2')).toMatchObject({ granted: false, reason: 'number_backoff' });
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect(await lost.acquire(number(), 80, 'x', 't3')).toEqual({ granted: true });
+  });
+
+  it('renews the leases of slots still held, and says which expired', async () => {
+    const short = new SendLimiter(redis, { prefix: `{test-limiter-${randomBytes(4).toString('hex')}}`, leaseMs: 300 });
+    await short.markStarted(0);
+    const n = number();
+    await short.acquire(n, 2, 'a', 'ta');
+    await new Promise((r) => setTimeout(r, 400)); // ta's lease ran out
+    await short.acquire(n, 2, 'b', 'tb');
+    expect([...(await short.renew(n, ['ta', 'tb']))]).toEqual(['tb']);
+  });
+
   it('counts accepted sends per second for the dashboard', async () => {
     const n = number();
     for (let i = 0; i < 3; i++) {
@@ -102,9 +145,16 @@ describe('the limiter shared by two worker processes', () => {
     // A tier-80 and a tier-20 number, each with a backlog of 10 seconds of sends.
     const fast = await makeSender(h, { tier: 80 });
     const slow = await makeSender(h, { tier: 20 });
+    // Which process sent what: the in-process worker's Graph client counts its accepted sends (the
+    // call itself is the real one, to the simulator); the rest came from the child process.
     let inProcess = 0;
-    // Campaign messages go out in batch jobs, which return how many they sent.
-    for (const w of h.worker.workers) w.on('completed', (job) => { inProcess += Number((job.returnvalue as { sent?: number } | undefined)?.sent ?? 0); });
+    const graph = h.worker.core.graph;
+    const realSend = graph.sendMessage.bind(graph);
+    graph.sendMessage = async (...args: Parameters<typeof graph.sendMessage>) => {
+      const answer = await realSend(...args);
+      inProcess++;
+      return answer;
+    };
     const started = Date.now();
     const campaigns = await Promise.all([[fast, 800], [slow, 200]].map(([s, n]) => h.server.core.services.campaigns.create(OPERATOR, {
       instanceId: (s as typeof fast).instance.id, template: { name: 'hello_world', language: 'en_US' },
@@ -131,10 +181,11 @@ describe('the limiter shared by two worker processes', () => {
       // Utilisation depends on the machine (2 shared cores in CI); the bench measures it properly.
       expect(rate).toBeGreaterThan(tier * 0.75);
     }
-    console.log(`two workers: ${inProcess} of 1000 sends finished in jobs of the in-process worker, the rest in the child process; ${elapsed.toFixed(1)} s`);
+    graph.sendMessage = realSend;
+    console.log(`two workers: ${inProcess} of 1000 sends made by the in-process worker, ${1000 - inProcess} by the child process; ${elapsed.toFixed(1)} s`);
     // Both processes took part (the limiter really was shared).
-    expect(inProcess).toBeGreaterThan(20);
-    expect(inProcess).toBeLessThan(980);
+    expect(inProcess).toBeGreaterThan(50);
+    expect(inProcess).toBeLessThan(950);
   });
 
   it('keeps each message sent at most once even with both workers racing for jobs', async () => {

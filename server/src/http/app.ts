@@ -93,12 +93,17 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.route({
     method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', bodyLimit: CAMPAIGN_BODY_LIMIT, handler: graphqlHandler,
     // Bodies up to GRAPHQL_BODY_LIMIT for anyone; beyond it, the key is checked before a byte is read.
-    preParsing: async (request, _reply, payload) => {
+    preParsing: async (request, reply, payload) => {
       const declared = Number(request.headers['content-length']);
-      if (request.method !== 'POST' || declared <= GRAPHQL_BODY_LIMIT) return payload;
+      // No length and no chunked body: nothing to read (a GET).
+      if (declared <= GRAPHQL_BODY_LIMIT || (Number.isNaN(declared) && request.headers['transfer-encoding'] === undefined)) return payload;
       const authenticated = await services.auth.authenticate(request.headers.authorization).then(() => true, () => false);
       const limit = authenticated ? CAMPAIGN_BODY_LIMIT : GRAPHQL_BODY_LIMIT;
-      if (declared > limit) throw bodyTooLarge();
+      if (declared > limit) {
+        // Refused before reading: close, or Node would read the whole declared body to reuse the connection.
+        reply.header('connection', 'close');
+        throw bodyTooLarge();
+      }
       return capped(payload, limit, () => { (request as unknown as Record<symbol, boolean>)[LARGE_BODY] = true; });
     },
     preHandler: async (request) => {

@@ -18,9 +18,9 @@ describe(Semaphore.name, () => {
     expect(order).toEqual(['big', 'small']);
   });
 
-  it('caps a request for more than its capacity at the capacity', async () => {
+  it('gives a request for more than its capacity the whole capacity, and says so', async () => {
     const s = new Semaphore(2);
-    await s.acquire(5);
+    expect(await s.acquire(5)).toBe(2);
     let got = false;
     void s.acquire(1).then(() => { got = true; });
     await Promise.resolve();
@@ -28,5 +28,10 @@ describe(Semaphore.name, () => {
     s.release(2);
     await new Promise((r) => setImmediate(r));
     expect(got).toBe(true);
+  });
+
+  it('refuses a release of permits it never handed out', () => {
+    const s = new Semaphore(2);
+    expect(() => s.release(1)).toThrow(/more permits than it handed out/);
   });
 });

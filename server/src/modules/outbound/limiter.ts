@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { logRedisError } from '../../queue/connection.js';
 
 // The per-number send limiter, shared by every worker process through Redis. Every decision is one
 // Lua script, so it is atomic across processes, and every clock reading is Redis's own TIME, so
@@ -56,38 +57,51 @@ export interface LimiterOptions {
   shortWaitMs?: number;
 }
 
-// KEYS: slots, backoff, cursor, then one pace key per candidate. ARGV: tier, lease, window, gap,
+// KEYS: slots, backoff, cursor, epoch, then one pace key per candidate. ARGV: tier, lease, window, gap,
 // short, scheduled, then one token per candidate. Candidates are granted in order while slots
 // last. Returns, per candidate, a code (0 granted, 1 number backoff, 2 recipient, 3 throughput)
 // and a wait in ms.
 const ACQUIRE = `
-local slots, backoff, cursor = KEYS[1], KEYS[2], KEYS[3]
+local slots, backoff, cursor, epoch = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local tier = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
 local gap = tonumber(ARGV[4])
 local short = tonumber(ARGV[5])
 local scheduled = ARGV[6] == '1'
-local n = #KEYS - 3
+local n = #KEYS - 4
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', slots, '-inf', now)
 local used = redis.call('ZCARD', slots)
 local blocked = redis.call('PTTL', backoff)
+-- Workers write the epoch key when they start. Without it, Redis has lost its data (a restart, a
+-- failover) and with it the slots of sends that may still be on the wire: nothing is granted for
+-- a lease, until every send from before the loss has been answered or given up.
+local guard = redis.call('GET', epoch)
+if not guard then
+  guard = now + lease
+  redis.call('SET', epoch, guard)
+end
+guard = tonumber(guard)
+if guard - now > blocked then blocked = guard - now end
 local out = {}
 local denied = {}
 for i = 1, n do
-  local pace = KEYS[3 + i]
+  local pace = KEYS[4 + i]
   local token = ARGV[6 + i]
   -- The recipient first: a send paced for its recipient does not queue for the number.
-  local paceUntil = tonumber(redis.call('GET', pace) or '0')
+  -- A pace key holds "until|token": the send that set it is the one whose release may clear it.
+  local held = redis.call('GET', pace)
+  local paceUntil = 0
+  if held then paceUntil = tonumber(string.match(held, '^[^|]+')) end
   if paceUntil > now then
     out[2 * i - 1] = 2
     out[2 * i] = paceUntil - now
   elseif blocked <= 0 and used < tier then
     redis.call('ZADD', slots, now + lease, token)
     used = used + 1
-    if gap > 0 then redis.call('SET', pace, now + lease, 'PX', lease) end
+    if gap > 0 then redis.call('SET', pace, (now + lease) .. '|' .. token, 'PX', lease) end
     out[2 * i - 1] = 0
     out[2 * i] = 0
   else
@@ -146,33 +160,42 @@ return math.floor(at - now)
 `;
 
 // Releases several granted sends at once. KEYS: per release its slots, recipient and counter keys.
-// ARGV: gap, window, then per release its token, outcome, recipient pause and age: how long ago,
-// by the worker's own monotonic clock, Meta's answer arrived. The slot's second is counted from
-// the answer (now - age, on Redis's clock; the trip to Redis only makes that later, never
-// earlier), not from whenever the release reaches Redis.
+// ARGV: gap, window, lease, then per release its token, outcome, recipient pause and age: how long
+// ago, by the worker's own monotonic clock, Meta's answer arrived. The slot's second is counted
+// from the answer (now - age, on Redis's clock; the trip to Redis only makes that later, never
+// earlier; 2 ms more for the rounding to whole milliseconds), not from whenever the release
+// reaches Redis. A send without an answer (timeout, dropped connection) may still be taken by Meta
+// after we gave up on it: its slot is held a whole lease.
 const RELEASE = `
 local gap = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local lease = tonumber(ARGV[3])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 for i = 1, #KEYS / 3 do
   local slots, pace, counter = KEYS[3 * i - 2], KEYS[3 * i - 1], KEYS[3 * i]
-  local token = ARGV[4 * i - 1]
-  local outcome = ARGV[4 * i]
-  local paceFor = tonumber(ARGV[4 * i + 1])
-  local at = now - math.max(0, math.floor(tonumber(ARGV[4 * i + 2])))
+  local token = ARGV[4 * i]
+  local outcome = ARGV[4 * i + 1]
+  local paceFor = tonumber(ARGV[4 * i + 2])
+  local at = now - math.max(0, math.floor(tonumber(ARGV[4 * i + 3]))) + 2
   if outcome == 'refused' then
     redis.call('ZREM', slots, token)
   else
-    redis.call('ZADD', slots, at + window, token)
-    redis.call('PEXPIRE', slots, window + 60000)
+    local hold = window
+    if outcome == 'unknown' then hold = lease end
+    redis.call('ZADD', slots, at + hold, token)
+    redis.call('PEXPIRE', slots, hold + 60000)
   end
+  local held = redis.call('GET', pace)
+  local mine = held and string.sub(held, -string.len(token) - 1) == '|' .. token
   if paceFor > 0 then
-    redis.call('SET', pace, at + paceFor, 'PX', paceFor)
+    redis.call('SET', pace, (at + paceFor) .. '|' .. token, 'PX', paceFor)
   elseif outcome == 'refused' or gap <= 0 then
-    redis.call('DEL', pace)
+    -- Another send to this person may hold the key now (a second job for the same message):
+    -- only the send that set it clears it.
+    if mine then redis.call('DEL', pace) end
   else
-    redis.call('SET', pace, at + gap, 'PX', gap)
+    redis.call('SET', pace, (at + gap) .. '|' .. token, 'PX', gap)
   end
   if outcome == 'accepted' then
     local key = counter .. ':' .. math.floor(at / 1000)
@@ -183,6 +206,27 @@ end
 return now
 `;
 
+// A starting worker's epoch key (see markStarted): KEYS: epoch. ARGV: how long to hold sends.
+const START = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('SET', KEYS[1], now + tonumber(ARGV[1]))
+return 1
+`;
+
+// Extends the lease of granted slots that still exist (ZADD XX: an expired slot is not brought
+// back). KEYS: slots. ARGV: lease, then the tokens. Returns 1 or 0 per token.
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for i = 2, #ARGV do
+  out[i - 1] = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+end
+return out
+`;
+
 /** Releases waiting for the next flush (one Lua call for all of them). */
 interface PendingRelease {
   keys: [string, string, string];
@@ -190,13 +234,14 @@ interface PendingRelease {
   /** performance.now() when Meta's answer arrived. */
   answeredAt: number;
   resolve: () => void;
-  reject: (error: Error) => void;
 }
 
 type LimiterRedis = Redis & {
   outboundAcquire(...args: (string | number)[]): Promise<number[]>;
   outboundReserve(cursor: string, tier: number, count: number, windowMs: number): Promise<number>;
   outboundRelease(...args: (string | number)[]): Promise<number>;
+  outboundRenew(slots: string, leaseMs: number, ...tokens: string[]): Promise<number[]>;
+  outboundStart(epoch: string, guardMs: number): Promise<number>;
 };
 
 const REASONS: Record<number, WaitReason> = { 1: 'number_backoff', 2: 'recipient', 3: 'throughput' };
@@ -218,12 +263,39 @@ export class SendLimiter {
       redis.defineCommand('outboundAcquire', { lua: ACQUIRE });
       redis.defineCommand('outboundRelease', { lua: RELEASE });
       redis.defineCommand('outboundReserve', { numberOfKeys: 1, lua: RESERVE });
+      redis.defineCommand('outboundRenew', { numberOfKeys: 1, lua: RENEW });
+      redis.defineCommand('outboundStart', { numberOfKeys: 1, lua: START });
     }
     this.redis = redis as LimiterRedis;
   }
 
   private key(number: string, what: string): string {
     return `${this.options.prefix}:outbound:${number}:${what}`;
+  }
+
+  private epochKey(): string {
+    return `${this.options.prefix}:outbound:epoch`;
+  }
+
+  /**
+   * A worker says it is starting: writes the epoch key if there is none, holding every send for
+   * `guardMs`. A running worker that finds the key missing holds them a whole lease (see
+   * ACQUIRE); a starting one cannot tell a fresh Redis from one that lost its data, so its caller
+   * says how long sends from before may still count (see outbound.jobs.ts).
+   */
+  async markStarted(guardMs: number): Promise<void> {
+    await this.redis.outboundStart(this.epochKey(), Math.max(0, Math.ceil(guardMs)));
+  }
+
+  /**
+   * Extends the leases of granted sends that waited before going out (for a free connection, say),
+   * so that a slot cannot expire while its send is still to come. Returns the tokens still held; a
+   * send whose slot already expired must not go (ask again).
+   */
+  async renew(number: string, tokens: string[]): Promise<Set<string>> {
+    if (tokens.length === 0) return new Set();
+    const out = await this.redis.outboundRenew(this.key(number, 'slots'), this.leaseMs, ...tokens);
+    return new Set(tokens.filter((_t, i) => Number(out[i]) === 1));
   }
 
   /**
@@ -238,7 +310,7 @@ export class SendLimiter {
   /** The same for several sends of one number at once (a batch), granted in order while slots last. */
   async acquireMany(number: string, tier: number, sends: { recipient: string; token: string }[], scheduled = true): Promise<Acquired[]> {
     if (sends.length === 0) return [];
-    const keys = [this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, 'cursor'), ...sends.map((s) => this.key(number, `to:${s.recipient}`))];
+    const keys = [this.key(number, 'slots'), this.key(number, 'backoff'), this.key(number, 'cursor'), this.epochKey(), ...sends.map((s) => this.key(number, `to:${s.recipient}`))];
     const args = [tier, this.leaseMs, this.windowMs, this.recipientGapMs, this.shortWaitMs, scheduled ? 1 : 0, ...sends.map((s) => s.token)];
     const out = await this.redis.outboundAcquire(keys.length, ...keys, ...args);
     return sends.map((_s, i): Acquired => {
@@ -264,10 +336,10 @@ export class SendLimiter {
    * default: now), so the wait for the flush costs no throughput.
    */
   release(number: string, recipient: string, token: string, outcome: ReleaseOutcome, recipientPauseMs = 0, answeredAt = performance.now()): Promise<void> {
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       this.pendingReleases.push({
         keys: [this.key(number, 'slots'), this.key(number, `to:${recipient}`), this.key(number, 'sent')],
-        args: [token, outcome, recipientPauseMs], answeredAt, resolve, reject,
+        args: [token, outcome, recipientPauseMs], answeredAt, resolve,
       });
       if (this.pendingReleases.length === 1) setImmediate(() => this.flushReleases());
     });
@@ -277,8 +349,11 @@ export class SendLimiter {
     const batch = this.pendingReleases.splice(0);
     if (batch.length === 0) return;
     const flushedAt = performance.now();
-    this.redis.outboundRelease(batch.length * 3, ...batch.flatMap((r) => r.keys), this.recipientGapMs, this.windowMs, ...batch.flatMap((r) => [...r.args, Math.floor(flushedAt - r.answeredAt)]))
-      .then(() => { for (const r of batch) r.resolve(); }, (error: Error) => { for (const r of batch) r.reject(error); });
+    // A release that cannot reach Redis is not the send's failure: its slot frees when its lease
+    // ends, which is only later (safe), and Meta's answer must still be recorded.
+    this.redis.outboundRelease(batch.length * 3, ...batch.flatMap((r) => r.keys), this.recipientGapMs, this.windowMs, this.leaseMs, ...batch.flatMap((r) => [...r.args, Math.floor(flushedAt - r.answeredAt)]))
+      .catch((error: Error) => logRedisError(error))
+      .finally(() => { for (const r of batch) r.resolve(); });
   }
 
   /** Meta said the number is over its limit (130429): every worker holds that number's sends for `ms`. */

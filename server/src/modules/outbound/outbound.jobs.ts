@@ -24,11 +24,27 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
     // (a 10 s lock, renewed every 5 s, checked every 2 s) so a dead worker's sends resolve quickly.
     workerOptions: { maxStalledCount: 1_000, lockDuration: 10_000, stalledInterval: 2_000 },
     processor: (deps) => {
+      const limiter = createSendLimiter(deps);
       const sender = new OutboundSender({
-        db: deps.database.db, sql: deps.database.sql, graph: deps.graph, limiter: createSendLimiter(deps), activity: deps.activity,
+        db: deps.database.db, sql: deps.database.sql, graph: deps.graph, limiter, activity: deps.activity,
         secretsKey: deps.env.SECRETS_KEY, systemToken: deps.env.META_SYSTEM_TOKEN,
       });
+      // Before the first send: the limiter's epoch (see SendLimiter.markStarted), holding sends as
+      // long as a send claimed before this start (by a worker now gone) could still be on the wire.
+      let started: Promise<void> | null = null;
+      const start = () => (started ??= (async () => {
+        const [row] = await deps.database.sql<{ ms: number | null }[]>`
+          select (extract(epoch from (max(updated_at) + ${`${limiter.leaseMs} milliseconds`}::interval - now())) * 1000)::float8 as ms
+          from messages where direction = 'outbound' and status = 'sending' and updated_at > now() - ${`${limiter.leaseMs} milliseconds`}::interval`;
+        // At least a window: sends answered just before the start still count in Meta's second.
+        await limiter.markStarted(Math.max(limiter.windowMs, row?.ms ?? 0));
+      })().catch((error: Error) => {
+        started = null; // Postgres or Redis is not there yet: the next job tries again
+        throw error;
+      }));
+      start().catch(() => {});
       return async (job: Job, token?: string) => {
+        await start();
         if (job.name === OutboundJobName.Campaign) return runCampaignJob(deps, job as Job<CampaignJob>, token);
         if (job.name === OutboundJobName.SendBatch) return runBatch(deps, sender, job as Job<SendBatchJob>, token);
         const result = await sender.send(job.data as SendMessageJob);

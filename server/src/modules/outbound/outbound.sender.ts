@@ -1,4 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
@@ -40,6 +41,8 @@ export const MAX_TRANSIENT_RETRIES = 8;
 export const MAX_BACKOFF_MS = 5 * 60_000;
 /** A retry after a call that got no answer waits at least this long, for Meta's statuses to show whether it went. */
 export const NETWORK_RETRY_MIN_MS = 3_000;
+/** A send that waited this long for a Graph connection renews its limiter lease before it goes. */
+const RENEW_AFTER_WAIT_MS = 1_000;
 /** Meta error codes that are rate limits: their retries do not count toward MAX_TRANSIENT_RETRIES. */
 const RATE_LIMIT_CODES = [130429, 131056, 190];
 
@@ -91,6 +94,11 @@ interface Loaded {
   lastErrorCode: number | null;
   lastStartedAt: string | null;
   lastAgeMs: number | null;
+  /**
+   * Names this run's limiter slot: the message id and a nonce, because two jobs can hold the same
+   * message for a moment (a resume, a stalled job), and one's release must not free the other's slot.
+   */
+  slot: string;
 }
 interface Attempt { id: string; attempt: number }
 
@@ -132,15 +140,13 @@ export class OutboundSender {
     // Ask the limiter, number by number (a batch has one); sleep off waits of a few milliseconds.
     const { limiter } = this.deps;
     const granted: Loaded[] = [];
-    const byNumber = new Map<string, Loaded[]>();
-    for (const row of candidates) byNumber.set(row.metaNumberId, [...(byNumber.get(row.metaNumberId) ?? []), row]);
-    for (const group of byNumber.values()) {
+    for (const group of groupBy(candidates, (r) => r.metaNumberId).values()) {
       // A lone campaign send (a retry) takes a turn on the number's schedule; replies jump it, and a
       // batch is on it already (both wait only for free slots).
       const scheduled = !options.onSchedule && group.every((r) => r.campaignId !== null);
       let waiting = group;
       for (let round = 0; waiting.length > 0; round++) {
-        const answers = await limiter.acquireMany(group[0].metaNumberId, group[0].tier, waiting.map((r) => ({ recipient: r.waId, token: r.id })), scheduled);
+        const answers = await limiter.acquireMany(group[0].metaNumberId, group[0].tier, waiting.map((r) => ({ recipient: r.waId, token: r.slot })), scheduled);
         const next: Loaded[] = [];
         let longest = 0;
         waiting.forEach((row, i) => {
@@ -158,20 +164,45 @@ export class OutboundSender {
     }
     if (granted.length === 0) return results;
 
-    await this.onTheWire.acquire(granted.length);
+    const asked = performance.now();
+    let permits = await this.onTheWire.acquire(granted.length);
+    // Gives permits back, never more than this batch still holds.
+    const giveBack = (n: number) => {
+      const k = Math.max(0, Math.min(n, permits));
+      permits -= k;
+      if (k > 0) this.onTheWire.release(k);
+    };
+    // A slot's lease assumes its send leaves at once; after a long wait for a connection, renew
+    // the leases, and give up the sends whose slot expired meanwhile (they ask again).
+    if (performance.now() - asked > RENEW_AFTER_WAIT_MS) {
+      const held = new Set<string>();
+      for (const [number, rows] of groupBy(granted, (r) => r.metaNumberId)) {
+        for (const slot of await limiter.renew(number, rows.map((r) => r.slot))) held.add(slot);
+      }
+      for (const row of granted.filter((r) => !held.has(r.slot))) results.set(row.id, { outcome: 'delay', ms: 1, reason: 'throughput' });
+      granted.splice(0, granted.length, ...granted.filter((r) => held.has(r.slot)));
+      giveBack(permits - granted.length);
+      if (granted.length === 0) return results;
+    }
     let attempts: Map<string, Attempt>;
     try {
       attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
     } catch (error) {
       // Nothing went to Meta: the slots are free again (the job retries; a claim that did commit is
       // found `sending` then, and resolved as an interrupted send).
-      this.onTheWire.release(granted.length);
-      await Promise.all(granted.map((r) => limiter.release(r.metaNumberId, r.waId, r.id, 'refused'))).catch(() => {});
+      giveBack(permits);
+      await Promise.all(granted.map((r) => limiter.release(r.metaNumberId, r.waId, r.slot, 'refused')));
       throw error;
     }
     const sent: { row: Loaded; attempt: Attempt; wamid: string }[] = [];
-    await Promise.all(granted.map((row) => this.sendOne(row, attempts.get(row.id), results, sent).finally(() => this.onTheWire.release(1))));
+    // Every answer Meta gave is recorded, even when handling another one failed (then the job fails
+    // after, and its retry finds those messages done). A batch larger than the connection pool
+    // holds the whole pool; each answer gives a permit back.
+    const outcomes = await Promise.allSettled(granted.map((row) => this.sendOne(row, attempts.get(row.id), results, sent).finally(() => giveBack(1))));
+    giveBack(permits);
     await this.recordSentMany(sent);
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
     return results;
   }
 
@@ -179,7 +210,7 @@ export class OutboundSender {
   private async sendOne(row: Loaded, attempt: Attempt | undefined, results: Map<string, SendResult>, sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
     const { limiter } = this.deps;
     if (!attempt) {
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'refused');
+      await limiter.release(row.metaNumberId, row.waId, row.slot, 'refused');
       results.set(row.id, { outcome: 'skipped', why: 'claimed_elsewhere' });
       return;
     }
@@ -197,13 +228,13 @@ export class OutboundSender {
     }
     if (!wamid) {
       // A 200 without a message id: Meta took the request, but we cannot track it. Not resent.
-      await limiter.release(row.metaNumberId, row.waId, row.id, 'unknown', 0, answeredAt);
+      await limiter.release(row.metaNumberId, row.waId, row.slot, 'unknown', 0, answeredAt);
       await this.recordUnknown(row, attempt, 'Meta answered without a message id');
       results.set(row.id, { outcome: 'unknown' });
       return;
     }
     // The slot's second starts at the answer: release before writing anything.
-    await limiter.release(row.metaNumberId, row.waId, row.id, 'accepted', 0, answeredAt);
+    await limiter.release(row.metaNumberId, row.waId, row.slot, 'accepted', 0, answeredAt);
     sent.push({ row, attempt, wamid });
     results.set(row.id, { outcome: 'sent', wamid });
   }
@@ -258,6 +289,7 @@ export class OutboundSender {
       campaignState: r.campaign_state as string | null,
       lastAttemptId: r.last_attempt_id as string | null, lastAttempt: r.last_attempt as number | null, lastOutcome: r.last_outcome as string | null,
       lastErrorCode: r.last_error_code as number | null, lastStartedAt: r.last_started_at === null ? null : String(r.last_started_at), lastAgeMs: r.last_age_ms as number | null,
+      slot: `${r.id as string}.${randomBytes(4).toString('hex')}`,
     }));
   }
 
@@ -306,7 +338,7 @@ export class OutboundSender {
 
   private async onError(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<SendResult> {
     const { limiter } = this.deps;
-    const release = (outcome: 'refused' | 'unknown', pauseMs = 0) => limiter.release(row.metaNumberId, row.waId, row.id, outcome, pauseMs);
+    const release = (outcome: 'refused' | 'unknown', pauseMs = 0) => limiter.release(row.metaNumberId, row.waId, row.slot, outcome, pauseMs);
     const failure = { code: error.code, title: error.message, detail: error.details ?? null };
     switch (error.kind) {
       case 'rate_limited_number': {
@@ -497,6 +529,17 @@ async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {
   for (const { wamid } of stored) await applyPendingStatuses(tx, { wamid });
 }
 
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
 
 function jitter(maxMs: number): number {
   return Math.floor(Math.random() * maxMs);
