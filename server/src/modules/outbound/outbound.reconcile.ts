@@ -17,7 +17,7 @@ export const RECOGNISED = "the answer was lost, but Meta's status for this messa
 // Two ways to tie one to our message:
 //   1. `biz_opaque_callback_data`: every send carries our message id there, and Meta echoes it in
 //      the message's status webhooks. Exact.
-//   2. Failing that (a status without it), the recipient: a status for this recipient,
+//   2. Failing that (a status that does not carry it), the recipient: a status for this recipient,
 //      from a wamid no message of ours has, reported since the attempt started. Used only when
 //      exactly one such wamid exists: pacing keeps one send per (number, recipient) in flight, so
 //      two candidates mean we cannot tell, and the message stays unknown rather than guessing.
@@ -30,7 +30,9 @@ export async function findSendEvidence(db: Db, message: { id: string; tenantId: 
     from message_status_events e
     where e.tenant_id = ${message.tenantId}
       and (e.payload->>'biz_opaque_callback_data' = ${message.id}
-           or (e.payload->>'recipient_id' = ${message.waId} and e.occurred_at >= ${since.toISOString()}::timestamptz - interval '5 seconds'))
+           or (e.payload->>'recipient_id' = ${message.waId} and e.occurred_at >= ${since.toISOString()}::timestamptz - interval '5 seconds'
+               -- a status naming another message is that message's evidence, never this one's
+               and coalesce(e.payload->>'biz_opaque_callback_data', ${message.id}) = ${message.id}))
       and not exists (select 1 from messages m where m.wamid = e.wamid)
     group by e.wamid
     limit 3`);
