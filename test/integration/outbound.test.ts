@@ -3,8 +3,6 @@ import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
 import { OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
-import { requeueStaleMessages } from '../../server/src/modules/outbound/outbound.reconcile.js';
-import { createSendLimiter } from '../../server/src/modules/outbound/outbound.limiter.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
@@ -315,54 +313,5 @@ describe(OutboundSender.name, () => {
     expect(row.wamid).toBe(wamid);
     await waitForStatus(h, id, ['read']);
     expect(h.sim.requests({ target: s.simNumber.id }).filter((r) => r.outcome === 'accepted')).toHaveLength(1);
-  });
-});
-
-describe('jobs out of attempts', () => {
-  /** A message stored as `queued` with no job, as sendMessage leaves it before enqueueing. */
-  async function queuedMessage(s: Awaited<ReturnType<typeof makeSender>>) {
-    const sql = h.server.core.database.sql;
-    const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id) values (${s.tenant.id}, ${s.phoneNumber.id}, ${digits(uniqueE164())}) returning id`;
-    const payload = { type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } };
-    const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, type, text, payload, status, campaign_id)
-      values (${s.tenant.id}, ${s.instance.id}, ${s.phoneNumber.id}, ${contact.id}, 'outbound', 'template', 'Hello World!', ${JSON.stringify(payload)}::jsonb, 'queued', null) returning id`;
-    return message.id as string;
-  }
-  // A job that cannot run (its tenant id is not a uuid, so Postgres refuses every read) fails each attempt.
-  const BROKEN_TENANT = 'not-a-uuid';
-
-  it('a send whose job failed for good is enqueued again by the sweeper, and sent once', async () => {
-    const s = await makeSender(h);
-    const id = await queuedMessage(s);
-    const queue = h.server.core.queues.outbound;
-    await queue.add('send', { tenantId: BROKEN_TENANT, messageId: id }, { jobId: id, attempts: 1 });
-    await eventually(async () => (await queue.getJobState(id)) === 'failed', 'the job to fail for good');
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect((await messageRow(h, id)).status).toBe('queued');
-    expect(acceptedFor(h.sim, id)).toHaveLength(0);
-
-    // Aged past what the sweep looks at, which nothing else in this (freshly made) database is.
-    await h.server.core.database.sql`update messages set updated_at = now() - interval '1 hour' where id = ${id}`;
-    const core = h.worker.core;
-    const requeued = await requeueStaleMessages(core.database.db, queue, core.redis, createSendLimiter(core), 30 * 60_000);
-    expect(requeued).toBe(1);
-    await waitForStatus(h, id, ['sent', 'delivered', 'read']);
-    expect(acceptedFor(h.sim, id)).toHaveLength(1);
-    // The same sweep later finds nothing to do for it.
-    expect(await queue.getJobState(id)).not.toBe('failed');
-  });
-
-  it('a campaign batch on its last attempt leaves its messages a new batch before it fails', async () => {
-    const s = await makeSender(h);
-    const ids = [await queuedMessage(s), await queuedMessage(s)];
-    const queue = h.server.core.queues.outbound;
-    const jobId = `batch-${ids[0]}-broken`;
-    await queue.add('send-batch', { tenantId: BROKEN_TENANT, campaignId: 'none', messageIds: ids }, { jobId, attempts: 1 });
-    await eventually(async () => (await queue.getJobState(jobId)) === 'failed', 'the batch to fail for good');
-    const delayed = (await queue.getDelayed()).filter((j) => j.name === 'send-batch' && j.data.messageIds?.[0] === ids[0]);
-    expect(delayed).toHaveLength(1);
-    expect(delayed[0].data.messageIds).toEqual(ids);
-    expect(delayed[0].id).toMatch(new RegExp(`^batch-${ids[0]}-f\\d+$`));
-    await delayed[0].remove();
   });
 });

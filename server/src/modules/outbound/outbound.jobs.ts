@@ -4,12 +4,11 @@ import { QueueName, type QueueDefinition } from '../../queue/registry.js';
 import { runCampaignJob, type CampaignJob } from '../campaigns/campaigns.jobs.js';
 import { createSendLimiter } from './outbound.limiter.js';
 import { OutboundSender } from './outbound.sender.js';
-import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueBatches, enqueueSends, type SendBatchJob, type SendMessageJob } from './outbound.queue.js';
+import { CAMPAIGN_PRIORITY, OutboundJobName, enqueueSends, type SendBatchJob, type SendMessageJob } from './outbound.queue.js';
 
-// The outbound queue: a message wabahub sends goes through a `send` job, or, for a campaign, a
-// `send-batch` job of a few dozen; each campaign also has one `campaign` job that enqueues its
-// batches and reports progress. All are idempotent: they re-read Postgres and return early when
-// the work is done.
+// The outbound queue: every message wabahub sends goes through a `send` job; campaigns add one
+// `campaign` job that enqueues their messages and reports progress. Both are idempotent: they
+// re-read Postgres and return early when the work is done.
 
 export { OutboundJobName, CAMPAIGN_PRIORITY, enqueueSends, enqueueBatches, sendJobOptions, type SendMessageJob, type SendBatchJob } from './outbound.queue.js';
 export type { CampaignJob };
@@ -67,19 +66,7 @@ export function outboundQueueDefinition(): QueueDefinition<JobDeps> {
  * time (a retry's backoff, a call possibly still in flight elsewhere) get a job of their own.
  */
 async function runBatch(deps: JobDeps, sender: OutboundSender, job: Job<SendBatchJob>, token?: string) {
-  const queue = deps.queues.outbound;
-  let results: Awaited<ReturnType<OutboundSender['sendMany']>>;
-  try {
-    results = await sender.sendMany(job.data.tenantId, job.data.messageIds, { onSchedule: true });
-  } catch (error) {
-    // Out of attempts (Postgres away for minutes, say): the messages must not stay queued with no
-    // job, and the campaign's ticker being alive keeps the sweeper away. So they get a new batch,
-    // a while later.
-    if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-      await enqueueBatches(queue, job.data, job.data.messageIds, 0, { firstMs: 30_000, everyMs: 0 }, `f${Date.now()}`);
-    }
-    throw error;
-  }
+  const results = await sender.sendMany(job.data.tenantId, job.data.messageIds, { onSchedule: true });
   const waiting: string[] = [];
   let soonest = Infinity;
   const own: { id: string; ms: number }[] = [];

@@ -21,7 +21,7 @@ export interface SendBatchJob {
   messageIds: string[];
 }
 
-/** Messages per batch: about a quarter second of the number's tier (10 to 50). */
+/** Messages per batch: about a quarter second of the number's tier (10 to 100). */
 export function batchSize(tier: number): number {
   return Math.max(10, Math.min(50, Math.round(tier / 4)));
 }
@@ -62,17 +62,15 @@ export async function enqueueSends(queue: Queue, jobs: SendMessageJob[], options
 /**
  * Enqueues one campaign's messages as batches of `batchSize(tier)`, batch k due
  * `firstMs + k * size * everyMs` from now: the campaign reaches the workers at its number's rate.
- * A `tier` of 0 makes one batch of them all. `suffix` makes fresh job ids (an enqueueing after
- * the first: a resume, a sweep).
  */
 export async function enqueueBatches(queue: Queue, job: { tenantId: string; campaignId: string }, messageIds: string[], tier: number, schedule: { firstMs: number; everyMs: number }, suffix?: string): Promise<void> {
-  const size = Math.max(1, tier <= 0 ? messageIds.length : batchSize(tier));
+  const size = batchSize(tier);
   const jobs = [];
   for (let i = 0; i < messageIds.length; i += size) {
     const ids = messageIds.slice(i, i + size);
     jobs.push({
       name: OutboundJobName.SendBatch,
-      data: { tenantId: job.tenantId, campaignId: job.campaignId, messageIds: ids } satisfies SendBatchJob,
+      data: { ...job, messageIds: ids } satisfies SendBatchJob,
       opts: { ...sendJobOptions(`batch-${ids[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }), delay: Math.max(0, Math.round(schedule.firstMs + i * schedule.everyMs)) || undefined },
     });
   }

@@ -75,7 +75,7 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
 /**
  * Re-enqueues unsent (queued, or sending when a worker died mid-call) outbound messages that have
  * not moved for `olderThanMs`, whose number and campaign are not paused, and whose job is gone
- * from Redis (a Redis restart, say) or failed for good (out of attempts). Returns how many were enqueued.
+ * from Redis (a Redis restart, say). Returns how many were enqueued.
  *
  * A single send's job is named by its message id, so its loss shows directly. A campaign's
  * messages wait in batch jobs named by their first message, so their loss shows through the
@@ -94,13 +94,8 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
   if (stale.length === 0) return 0;
   // Most of them are simply waiting their turn (a delayed job for a busy number): keep those.
   const single = stale.filter((m) => !m.campaign_id);
-  // A job out of attempts (in the failed set) is as good as lost: it is removed, to free its id.
-  const singleState = await Promise.all(single.map(async (m) => {
-    if (await redis.exists(queue.toKey(m.id)) === 0) return 'gone';
-    return (await redis.zscore(queue.toKey('failed'), m.id)) === null ? 'alive' : 'failed';
-  }));
-  for (const [i, m] of single.entries()) if (singleState[i] === 'failed') await queue.remove(m.id);
-  const lost = single.filter((_m, i) => singleState[i] !== 'alive').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
+  const singleGone = await Promise.all(single.map((m) => redis.exists(queue.toKey(m.id))));
+  const lost = single.filter((_m, i) => singleGone[i] === 0).map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
   await enqueueSends(queue, lost);
   let requeued = lost.length;
 
