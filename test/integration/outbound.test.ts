@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
@@ -269,7 +270,8 @@ describe(OutboundSender.name, () => {
     expect(acceptedFor(h.sim, first.id)).toHaveLength(1);
     expect(acceptedFor(h.sim, second.id)).toHaveLength(1);
     // The campaign's messages go out too, each once (in batches, on the number's schedule).
-    await eventually(async () => (await h.server.core.services.campaigns.progress(campaign)).queued === 0, 'the campaign to be sent after the resume', 20_000, 200);
+    // Not queued is not yet sent: a claimed send is `sending` until Meta answers.
+    await eventually(async () => { const p = await h.server.core.services.campaigns.progress(campaign); return p.queued === 0 && p.sending === 0; }, 'the campaign to be sent after the resume', 20_000, 200);
     const campaignIds = (await h.server.core.database.sql`select id from messages where campaign_id = ${campaign.id}`).map((r) => r.id as string);
     for (const id of campaignIds) expect(acceptedFor(h.sim, id)).toHaveLength(1);
   });
@@ -313,5 +315,20 @@ describe(OutboundSender.name, () => {
     expect(row.wamid).toBe(wamid);
     await waitForStatus(h, id, ['read']);
     expect(h.sim.requests({ target: s.simNumber.id }).filter((r) => r.outcome === 'accepted')).toHaveLength(1);
+  });
+
+  it("an interrupted send never adopts the status of another message to the same recipient", async () => {
+    const s = await makeSender(h);
+    const to = uniqueE164();
+    const id = await interruptedSend(s, to, 30_000);
+    // Meta took a message to the same person, but Meta's status names that other message, not this one.
+    const other = randomUUID();
+    const answer = await h.server.core.graph.sendMessage(s.simNumber.id, { to: digits(to), type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } }, biz_opaque_callback_data: other });
+    const wamid = answer.messages[0].id;
+    await eventually(async () => (await h.server.core.database.sql`select 1 from message_status_events where wamid = ${wamid}`).length > 0, 'the status webhook');
+    await enqueueSends(h.server.core.queues.outbound, [{ tenantId: s.tenant.id, messageId: id }]);
+    const row = await waitForStatus(h, id, ['unknown']);
+    expect(row.wamid).toBeNull();
+    expect(acceptedFor(h.sim, id)).toHaveLength(0);
   });
 });
