@@ -74,8 +74,10 @@ function webhook(tag = ''): SignedWebhook {
   return { body, signature: signPayload(body, SECRET), wamid };
 }
 
+// BENCH_ONLY=latency skips the ingest phases (for working on the latency phase alone).
+const LATENCY_ONLY = process.env.BENCH_ONLY === 'latency';
 // Enough signed bodies for 20,000 req/s over warm-up and measurement; past that, signed on demand.
-let signed: SignedWebhook[] = Array.from({ length: 20_000 * (DURATION + WARMUP_SECONDS) }, () => webhook());
+let signed: SignedWebhook[] = LATENCY_ONLY ? [] : Array.from({ length: 20_000 * (DURATION + WARMUP_SECONDS) }, () => webhook());
 let nextSigned = 0;
 const nextWebhook = () => signed[nextSigned++] ?? webhook();
 const signedAhead = (n: number, tag: string) => Array.from({ length: n }, () => webhook(tag));
@@ -92,33 +94,39 @@ async function load(url: string, opts: { method?: string; bodies?: boolean; rate
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts, acknowledged: result['2xx'] };
 }
 
-// Baseline: a bare Node http server answering "hello", in its own process like ours.
-const bareProc = await spawnBare();
-await load(bareProc.url, { duration: WARMUP_SECONDS });
-const bareFigures = await load(bareProc.url, {});
-bareProc.kill();
+const ingest = LATENCY_ONLY ? null : await measureIngest();
 
-const server = await spawnRole('server', childEnv);
-const webhookUrl = `${server.url}/webhooks/whatsapp`;
-const warmup = await load(webhookUrl, { method: 'POST', bodies: true, duration: WARMUP_SECONDS });
-const ingestFigures = await load(webhookUrl, { method: 'POST', bodies: true });
-const autocannonFixed = await load(webhookUrl, { method: 'POST', bodies: true, rate: 1000, duration: DURATION, connections: 20 });
-signed = [];
-const ingestPoster = await createPoster(server.url!, 20);
-const paced = await pacedTraffic(ingestPoster, signedAhead(1000 * DURATION, 'fixed'), 1000);
-ingestPoster.close();
-await server.kill();
+/** The ingest phases: the bare baseline, full load, 1,000 req/s (autocannon and paced), and the count of committed rows. */
+async function measureIngest() {
+  // Baseline: a bare Node http server answering "hello", in its own process like ours.
+  const bareProc = await spawnBare();
+  await load(bareProc.url, { duration: WARMUP_SECONDS });
+  const bareFigures = await load(bareProc.url, {});
+  bareProc.kill();
 
-// The database is this run's alone: every row is one of the bodies above, each unique.
-const acknowledged = warmup.acknowledged + ingestFigures.acknowledged + autocannonFixed.acknowledged + paced.acknowledged;
-const [{ n: committed }] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_events`;
+  const server = await spawnRole('server', childEnv);
+  const webhookUrl = `${server.url}/webhooks/whatsapp`;
+  const warmup = await load(webhookUrl, { method: 'POST', bodies: true, duration: WARMUP_SECONDS });
+  const ingestFigures = await load(webhookUrl, { method: 'POST', bodies: true });
+  const autocannonFixed = await load(webhookUrl, { method: 'POST', bodies: true, rate: 1000, duration: DURATION, connections: 20 });
+  signed = [];
+  const ingestPoster = await createPoster(server.url!, 20);
+  const paced = await pacedTraffic(ingestPoster, signedAhead(1000 * DURATION, 'fixed'), 1000);
+  ingestPoster.close();
+  await server.kill();
 
-// The latency phase must not inherit the ingest phases' events (unprocessed: no worker ran), or
-// the worker's sweeper would rightly re-enqueue them and this phase would measure that backlog.
-// They are counted; remove them and their jobs, and analyze as autovacuum would after that.
-await sql`truncate webhook_events cascade`;
-await analyzeBenchDatabase(sql, ['webhook_events']);
-await core.queues.webhooks.obliterate({ force: true });
+  // The database is this run's alone: every row is one of the bodies above, each unique.
+  const acknowledged = warmup.acknowledged + ingestFigures.acknowledged + autocannonFixed.acknowledged + paced.acknowledged;
+  const [{ n: committed }] = await sql<{ n: number }[]>`select count(*)::int as n from webhook_events`;
+
+  // The latency phase must not inherit the ingest phases' events (unprocessed: no worker ran), or
+  // the worker's sweeper would rightly re-enqueue them and this phase would measure that backlog.
+  // They are counted; remove them and their jobs, and analyze as autovacuum would after that.
+  await sql`truncate webhook_events cascade`;
+  await analyzeBenchDatabase(sql, ['webhook_events']);
+  await core.queues.webhooks.obliterate({ force: true });
+  return { bareFigures, ingestFigures, autocannonFixed, paced, acknowledged, committed };
+}
 
 // Webhook → subscription latency: a server and a worker on queues of their own, 200 sockets
 // watching (4 per tenant, each filtered to its tenant by the server), 1,000 events/s.
@@ -159,14 +167,17 @@ await new Promise((r) => setTimeout(r, 3000));
 const expected = posted * 4; // each event reaches its tenant's 4 sockets
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
-console.log('\nwebhook ingest (POST /webhooks/whatsapp, signed unique webhooks, %d connections, %d s after %d s of warm-up; each server is one process)', CONNECTIONS, DURATION, WARMUP_SECONDS);
-console.log('  bare Node http hello-world: %s req/s  p50 %d ms  p99 %d ms', bareFigures.rps.toFixed(0), bareFigures.p50, bareFigures.p99);
-console.log('  wabahub ingest (1 server process): %s req/s  p50 %d ms  p99 %d ms  (%d non-2xx)', ingestFigures.rps.toFixed(0), ingestFigures.p50, ingestFigures.p99, ingestFigures.non2xx);
-console.log('  ratio: %s%% of the bare server (goal ≥ 25%%)', ((ingestFigures.rps / bareFigures.rps) * 100).toFixed(1));
-console.log('  acknowledged 2xx (warm-up, ingest, fixed rate): %d, committed rows: %d (%s)', acknowledged, committed, committed >= acknowledged ? 'every acknowledged event committed' : 'MISSING ROWS');
-console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms from when each request was due (p99 %s ms from when it was sent), %d non-2xx (goal p99 ≤ 20 ms)',
-  pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), pct(paced.fromSend, 99).toFixed(1), paced.failed);
-console.log('  (autocannon at 1,000 req/s, 20 connections, each sending its share at the start of every second: p50 %d ms  p99 %d ms)', autocannonFixed.p50, autocannonFixed.p99);
+if (ingest) {
+  const { bareFigures, ingestFigures, autocannonFixed, paced, acknowledged, committed } = ingest;
+  console.log('\nwebhook ingest (POST /webhooks/whatsapp, signed unique webhooks, %d connections, %d s after %d s of warm-up; each server is one process)', CONNECTIONS, DURATION, WARMUP_SECONDS);
+  console.log('  bare Node http hello-world: %s req/s  p50 %d ms  p99 %d ms', bareFigures.rps.toFixed(0), bareFigures.p50, bareFigures.p99);
+  console.log('  wabahub ingest (1 server process): %s req/s  p50 %d ms  p99 %d ms  (%d non-2xx)', ingestFigures.rps.toFixed(0), ingestFigures.p50, ingestFigures.p99, ingestFigures.non2xx);
+  console.log('  ratio: %s%% of the bare server (goal ≥ 25%%)', ((ingestFigures.rps / bareFigures.rps) * 100).toFixed(1));
+  console.log('  acknowledged 2xx (warm-up, ingest, fixed rate): %d, committed rows: %d (%s)', acknowledged, committed, committed >= acknowledged ? 'every acknowledged event committed' : 'MISSING ROWS');
+  console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms from when each request was due (p99 %s ms from when it was sent), %d non-2xx (goal p99 ≤ 20 ms)',
+    pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), pct(paced.fromSend, 99).toFixed(1), paced.failed);
+  console.log('  (autocannon at 1,000 req/s, 20 connections, each sending its share at the start of every second: p50 %d ms  p99 %d ms)', autocannonFixed.p50, autocannonFixed.p99);
+}
 console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1,000/s, 1 server, 1 worker): delivered %d of %d, p50 %s ms  p99 %s ms (goal p99 ≤ 50 ms)',
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 
@@ -178,7 +189,7 @@ for (const prefix of [PREFIX, latencyPrefix]) {
   for await (const keys of core.redis.scanStream({ match: `${queuePrefix(prefix)}:*`, count: 1000 })) if (keys.length) await core.redis.del(...keys);
 }
 await core.close();
-process.exit(committed >= acknowledged ? 0 : 1);
+process.exit(!ingest || ingest.committed >= ingest.acknowledged ? 0 : 1);
 
 /**
  * Sends the given webhooks at `perSecond`, evenly: every 2 ms the requests that are due. Each

@@ -6,6 +6,7 @@ import { startTestServer } from '../setup/server.js';
 import { testEnv } from '../setup/test-env.js';
 import { eventually, FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
+import { processWebhookEvents } from '../../server/src/modules/webhooks/webhook-processor.js';
 
 // Drizzle's postgres.js client returns timestamps as strings, hence new Date(...) below.
 // setup(): a real server and a real worker on the test Postgres and Redis, with a queue prefix of
@@ -243,6 +244,49 @@ describe('POST /webhooks/whatsapp', () => {
       await eventually(async () => (await sql()`select count(*)::int as n from messages where wamid like ${`%${tag}`}`)[0].n === 1, 'replayed message stored');
       await eventually(async () => (await sql()`select resolved_at from unrouted_events where webhook_event_id = ${response.body.webhookEventId}`)[0].resolved_at, 'unrouted resolved');
     });
+  });
+});
+
+describe('processing events', () => {
+  /** Stores bodies as the ingest does, without enqueueing them: the test runs the processing itself. */
+  async function storeEvents(bodies: string[]): Promise<number[]> {
+    const { createHash } = await import('node:crypto');
+    const ids = [];
+    for (const body of bodies) {
+      const [row] = await sql()`insert into webhook_events (body_sha256, raw_body) values (${createHash('sha256').update(body).digest('hex')}, ${Buffer.from(body)}) returning id`;
+      ids.push(Number(row.id));
+    }
+    return ids;
+  }
+
+  it('stores and shows each message once when jobs overlap, run at once, and Meta re-batched a message into another event', async () => {
+    const { rewrite } = await routedTenant();
+    const base = JSON.parse(loadFixture('inbound-text', rewrite));
+    const change = base.entry[0].changes[0].value;
+    const message = (i: number) => ({ ...change.messages[0], id: `wamid.overlap.${i}.${rewrite.tag}`, text: { body: `message ${i}` } });
+    const event = (...messages: object[]) => JSON.stringify({ ...base, entry: [{ ...base.entry[0], changes: [{ field: 'messages', value: { ...change, messages } }] }] });
+    const singles = await storeEvents(Array.from({ length: 12 }, (_, i) => event(message(i))));
+    // The same two messages again, in one body of their own (Meta re-batches retries).
+    const [rebatched] = await storeEvents([event(message(0), message(11))]);
+    const all = [...singles, rebatched];
+
+    const db = server.core.database.db;
+    // Four jobs at once: all events in order, all in reverse (the re-batch first), each half; one names an event twice.
+    const jobs = [all, [...all].reverse(), [...all.slice(0, 6), all[0]], all.slice(6)];
+    const results = (await Promise.all(jobs.map((ids) => processWebhookEvents(db, ids)))).flat();
+
+    const processedBy = new Map<number, number>();
+    for (const r of results) if (r.outcome === 'processed') processedBy.set(r.eventId, (processedBy.get(r.eventId) ?? 0) + 1);
+    expect([...processedBy.values()].every((n) => n === 1)).toBe(true); // no event applied twice
+    const shown = results.flatMap((r) => r.activity).filter((a) => a.kind === 'inbound_message').map((a) => a.wamid);
+    expect(shown.sort()).toEqual(Array.from({ length: 12 }, (_, i) => `wamid.overlap.${i}.${rewrite.tag}`).sort());
+    const stored = await sql()`select wamid, text from messages where wamid like ${`wamid.overlap.%.${rewrite.tag}`} order by wamid`;
+    expect(stored).toHaveLength(12);
+
+    // Whatever job held which event: every event is finished once, and the summaries count each message once.
+    await eventually(async () => (await sql()`select count(*)::int as n from webhook_events where id in ${sql()(all)} and state = 'processed'`)[0].n === all.length, 'every event processed');
+    const summaries = await sql()`select summary from webhook_events where id in ${sql()(all)}`;
+    expect(summaries.reduce((n, r) => n + (r.summary.messages ?? 0), 0)).toBe(12);
   });
 });
 

@@ -42,7 +42,7 @@ export type AccountChangeHandler = (tx: Tx, change: WebhookChange, tenantId: str
  */
 export async function processWebhookEvents(db: Database, eventIds: number[], onAccountChange?: AccountChangeHandler): Promise<ProcessOutcome[]> {
   if (eventIds.length === 0) return [];
-  return db.transaction(async (tx) => {
+  return (await processInboundOnly(db, eventIds)) ?? db.transaction(async (tx) => {
     // Every statement of a job has one text whatever its number of events (arrays and JSON
     // record sets, not n placeholders): Postgres parses and plans each once per connection.
     const ids = `{${eventIds.map(Number).join(',')}}`;
@@ -77,6 +77,79 @@ export async function processWebhookEvents(db: Database, eventIds: number[], onA
       where e.id = v.id and e.id = any(${ids}::bigint[])`);
     return outcomes;
   });
+}
+
+/**
+ * The common case in one statement and no explicit transaction: a job whose events only carry
+ * customers' messages (and their contacts) to registered numbers. The events are read without a
+ * lock, parsed and routed here; then ONE statement locks the ones still unfinished (skipping rows
+ * another worker holds), upserts the contacts, inserts the messages of the locked events and
+ * marks those events processed, committed together. Two round trips where the general path
+ * takes six (begin, lock, store, mark, commit): under load each round trip waits for a core.
+ * Anything else (statuses, account events, unrouted numbers, a replay of an event that was
+ * unrouted) returns null for the general path.
+ */
+async function processInboundOnly(db: Database, eventIds: number[]): Promise<ProcessOutcome[] | null> {
+  const ids = `{${eventIds.map(Number).join(',')}}`;
+  const rows = await db.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody, summary: webhookEvents.summary })
+    .from(webhookEvents).where(sql`${webhookEvents.id} = any(${ids}::bigint[])`);
+  const byId = new Map(rows.map((e) => [e.id, e]));
+  const outcomes: ProcessOutcome[] = [];
+  const toApply: ParsedEvent[] = [];
+  for (const eventId of eventIds) {
+    const event = byId.get(eventId);
+    if (!event) { outcomes.push({ eventId, outcome: 'skipped', activity: [], tenantIds: [] }); continue; }
+    if (event.state === 'processed' || event.state === 'rejected') { outcomes.push({ eventId, outcome: 'skipped', activity: [], tenantIds: [] }); continue; }
+    if (event.summary?.unrouted) return null;
+    byId.delete(eventId); // the same id twice in a job is processed once
+    const outcome: ProcessOutcome = { eventId, outcome: 'processed', activity: [], tenantIds: [] };
+    outcomes.push(outcome);
+    toApply.push({ id: eventId, summary: event.summary, changes: changesOf(JSON.parse(event.rawBody.toString('utf8'))), outcome });
+  }
+  if (toApply.length === 0) return outcomes;
+  const changes = toApply.flatMap((e) => e.changes);
+  if (changes.some((c) => c.field !== 'messages' || !c.phoneNumberId || c.statuses.length > 0)) return null;
+  const routes = await routesFor(db, changes);
+  if (changes.some((c) => !routes.has(c.phoneNumberId!))) return null;
+
+  const { contactRows, pending } = inboundOf(toApply, routes);
+  const messageRows = inboundRows(pending);
+  const finished = toApply.map((e) => ({ id: e.id, tenant_ids: [...new Set(e.changes.map((c) => routes.get(c.phoneNumberId!)!.tenantId))] }));
+  const result = await db.execute<{ kind: 'event' | 'message'; id: string; wamid: string | null }>(sql`
+    with locked as (
+      select id from webhook_events
+      where id = any(${ids}::bigint[]) and state in ('received', 'processing', 'failed')
+      order by id for update skip locked
+    ), ${storeInboundSql(contactRows, messageRows, 'locked')}, finished as (
+      update webhook_events e set state = 'processed', processed_at = now(), tenant_ids = v.tenant_ids, error = null, attempts = e.attempts + 1,
+        summary = (select case when count(*) = 0 then '{}'::jsonb else jsonb_build_object('messages', count(*)) end
+                   from inserted i join chosen ch on ch.wamid = i.wamid where ch.event_id = v.id)
+      from jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) as v(id bigint, tenant_ids uuid[])
+      -- The id list too, as in the general path: the planner cannot size a record set.
+      where e.id = v.id and e.id = any(${ids}::bigint[]) and e.id in (select id from locked)
+      returning e.id
+    )
+    select 'event' as kind, id::text as id, null as wamid from finished
+    union all
+    select 'message', id::text, wamid from inserted`);
+
+  const done = new Set(result.filter((r) => r.kind === 'event').map((r) => Number(r.id)));
+  const inbound: StoredInbound = { fresh: new Map(result.filter((r) => r.kind === 'message').map((r) => [r.wamid!, r.id])) };
+  for (const event of toApply) {
+    if (!done.has(event.id)) {
+      // Another worker holds it, or finished it since it was read: theirs to show.
+      Object.assign(event.outcome, { outcome: 'busy' });
+      continue;
+    }
+    const tenantIds = new Set<string>();
+    for (const change of event.changes) {
+      const route = routes.get(change.phoneNumberId!)!;
+      tenantIds.add(route.tenantId);
+      showInboundMessages(inbound, route, change, event.id, event.outcome.activity, () => {});
+    }
+    event.outcome.tenantIds = [...tenantIds];
+  }
+  return outcomes;
 }
 
 interface ParsedEvent {
@@ -140,7 +213,7 @@ async function applyEvent(tx: Tx, event: ParsedEvent, routes: Map<string, Route>
 const ROUTE_TTL_MS = 5_000;
 const routeCache = new Map<string, { route: Route; until: number }>();
 
-async function routesFor(tx: Tx, changes: WebhookChange[]): Promise<Map<string, Route>> {
+async function routesFor(tx: Tx | Database, changes: WebhookChange[]): Promise<Map<string, Route>> {
   const ids = [...new Set(changes.map((c) => c.phoneNumberId).filter((id): id is string => Boolean(id)))];
   const routes = new Map<string, Route>();
   const now = Date.now();
@@ -182,7 +255,7 @@ export function unroutedFix(phoneNumberId: string | null, wabaId: string | null)
   return `register phone number id ${phoneNumberId}${wabaId ? ` (WABA ${wabaId})` : ''} with addPhoneNumber, then replay the event`;
 }
 
-/** Contacts and inbound messages of a whole job, stored by two statements; read back per change. */
+/** Contacts and inbound messages of a whole job, stored by one statement; read back per change. */
 interface StoredInbound {
   /** wamid → id, for the messages this job inserted; taken by the first change that shows it. */
   fresh: Map<string, string>;
@@ -191,10 +264,11 @@ interface StoredInbound {
 const contactKey = (route: Route, waId: string) => `${route.tenantId}|${route.phoneNumberRowId}|${waId}`;
 
 /**
- * Upserts every contact the job's routed message changes mention and inserts every inbound
- * message (a wamid already stored is skipped: a duplicate, already shown).
+ * The contacts a group of events mentions (one record each, with the newest inbound time and the
+ * name Meta gave), sorted so that concurrent jobs lock contact rows in one order; and the routed
+ * changes that carry messages.
  */
-async function storeInboundMessages(tx: Tx, events: ParsedEvent[], routes: Map<string, Route>): Promise<StoredInbound> {
+function inboundOf(events: ParsedEvent[], routes: Map<string, Route>) {
   const people = new Map<string, { route: Route; waId: string; name: string | null; inboundAt: Date | null }>();
   const mention = (route: Route, waId: string, name: string | null, inboundAt: Date | null) => {
     const key = contactKey(route, waId);
@@ -205,7 +279,7 @@ async function storeInboundMessages(tx: Tx, events: ParsedEvent[], routes: Map<s
       inboundAt: prev?.inboundAt && (!inboundAt || prev.inboundAt > inboundAt) ? prev.inboundAt : inboundAt,
     });
   };
-  const pending: { route: Route; change: WebhookChange }[] = [];
+  const pending: { event: ParsedEvent; route: Route; change: WebhookChange }[] = [];
   for (const event of events) {
     for (const change of event.changes) {
       const route = change.field === 'messages' && change.phoneNumberId ? routes.get(change.phoneNumberId) : undefined;
@@ -213,38 +287,72 @@ async function storeInboundMessages(tx: Tx, events: ParsedEvent[], routes: Map<s
       const names = new Map(change.contacts.map((c) => [c.wa_id, c.profile?.name ?? null]));
       for (const c of change.contacts) mention(route, c.wa_id, c.profile?.name ?? null, null);
       for (const m of change.messages) mention(route, m.from, names.get(m.from) ?? null, metaTime(m.timestamp));
-      if (change.messages.length > 0) pending.push({ route, change });
+      if (change.messages.length > 0) pending.push({ event, route, change });
     }
   }
-  const fresh = new Map<string, string>();
-  if (people.size === 0) return { fresh };
-  // Sorted, so concurrent jobs lock contact rows in one order.
-  const rows = [...people.values()].sort((a, b) => (contactKey(a.route, a.waId) < contactKey(b.route, b.waId) ? -1 : 1));
-  const upserted = await tx.execute<{ id: string; tenant_id: string; phone_number_id: string; wa_id: string }>(sql`
-    insert into contacts (tenant_id, phone_number_id, wa_id, name, last_inbound_at)
-    select tenant_id, phone_number_id, wa_id, name, last_inbound_at
-    from jsonb_to_recordset(${JSON.stringify(rows.map((r) => ({ tenant_id: r.route.tenantId, phone_number_id: r.route.phoneNumberRowId, wa_id: r.waId, name: r.name, last_inbound_at: r.inboundAt })))}::jsonb)
-      as r(tenant_id uuid, phone_number_id uuid, wa_id text, name text, last_inbound_at timestamptz)
-    on conflict (tenant_id, phone_number_id, wa_id) do update set
-      name = coalesce(excluded.name, contacts.name),
-      -- The window only moves forward: an old message delivered late does not shorten it.
-      last_inbound_at = greatest(contacts.last_inbound_at, excluded.last_inbound_at),
-      updated_at = now()
-    returning id, tenant_id, phone_number_id, wa_id`);
-  const contactIds = new Map(upserted.map((r) => [`${r.tenant_id}|${r.phone_number_id}|${r.wa_id}`, r.id]));
-  if (pending.length === 0) return { fresh };
-  const values = pending.flatMap(({ route, change }) => change.messages.map((m) => ({
-    tenant_id: route.tenantId, instance_id: route.instanceId, phone_number_id: route.phoneNumberRowId, contact_id: contactIds.get(contactKey(route, m.from))!,
+  const contactRows = [...people.values()].sort((a, b) => (contactKey(a.route, a.waId) < contactKey(b.route, b.waId) ? -1 : 1))
+    .map((r) => ({ tenant_id: r.route.tenantId, phone_number_id: r.route.phoneNumberRowId, wa_id: r.waId, name: r.name, last_inbound_at: r.inboundAt }));
+  return { contactRows, pending };
+}
+
+type ContactRows = ReturnType<typeof inboundOf>['contactRows'];
+type MessageRows = ReturnType<typeof inboundRows>;
+
+/** The messages rows of the routed changes, each with its event and its place in the job (`ord`). */
+function inboundRows(pending: ReturnType<typeof inboundOf>['pending']) {
+  return pending.flatMap(({ event, route, change }) => change.messages.map((m) => ({
+    event_id: event.id, tenant_id: route.tenantId, instance_id: route.instanceId, phone_number_id: route.phoneNumberRowId, wa_id: m.from,
     wamid: m.id, type: m.type, text: messageSummary(m).text, payload: m, meta_timestamp: metaTime(m.timestamp),
-  })));
-  const inserted = await tx.execute<{ id: string; wamid: string | null }>(sql`
-    insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status, meta_timestamp)
-    select tenant_id, instance_id, phone_number_id, contact_id, 'inbound', wamid, type, text, payload, 'received', meta_timestamp
-    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb)
-      as r(tenant_id uuid, instance_id uuid, phone_number_id uuid, contact_id uuid, wamid text, type text, text text, payload jsonb, meta_timestamp timestamptz)
-    on conflict (wamid) do nothing
-    returning id, wamid`);
-  for (const r of inserted) if (r.wamid) fresh.set(r.wamid, r.id);
+  }))).map((row, ord) => ({ ord, ...row }));
+}
+
+/**
+ * CTEs that upsert the contacts (`c`) and insert the messages not stored yet (`inserted`: id,
+ * wamid), each with its contact's id; `chosen` holds the occurrence of each wamid that stores it:
+ * the first in the job among the events `onlyEvents` (a CTE of ids) names, or among all. Choosing
+ * after narrowing matters: a wamid Meta re-batched into two events of a job, one of which another
+ * worker holds, is still stored by the one this statement holds.
+ */
+function storeInboundSql(contactRows: ContactRows, messageRows: MessageRows, onlyEvents?: string) {
+  return sql`
+    chosen as (
+      select distinct on (m.wamid) m.*
+      from jsonb_to_recordset(${JSON.stringify(messageRows)}::jsonb)
+        as m(ord int, event_id bigint, tenant_id uuid, instance_id uuid, phone_number_id uuid, wa_id text, wamid text, type text, text text, payload jsonb, meta_timestamp timestamptz)
+      ${onlyEvents ? sql.raw(`where m.event_id in (select id from ${onlyEvents})`) : sql``}
+      order by m.wamid, m.ord
+    ), c as (
+      insert into contacts (tenant_id, phone_number_id, wa_id, name, last_inbound_at)
+      select tenant_id, phone_number_id, wa_id, name, last_inbound_at
+      from jsonb_to_recordset(${JSON.stringify(contactRows)}::jsonb)
+        as r(tenant_id uuid, phone_number_id uuid, wa_id text, name text, last_inbound_at timestamptz)
+      on conflict (tenant_id, phone_number_id, wa_id) do update set
+        name = coalesce(excluded.name, contacts.name),
+        -- The window only moves forward: an old message delivered late does not shorten it.
+        last_inbound_at = greatest(contacts.last_inbound_at, excluded.last_inbound_at),
+        updated_at = now()
+      returning id, tenant_id, phone_number_id, wa_id
+    ), inserted as (
+      insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status, meta_timestamp)
+      select m.tenant_id, m.instance_id, m.phone_number_id, c.id, 'inbound', m.wamid, m.type, m.text, m.payload, 'received', m.meta_timestamp
+      from chosen m join c on c.tenant_id = m.tenant_id and c.phone_number_id = m.phone_number_id and c.wa_id = m.wa_id
+      -- One order for every job: concurrent inserts of one wamid wait on each other, not in a cycle.
+      order by m.wamid
+      on conflict (wamid) do nothing
+      returning id, wamid
+    )`;
+}
+
+/**
+ * Upserts every contact the job's routed message changes mention and inserts every inbound
+ * message (a wamid already stored is skipped: a duplicate, already shown).
+ */
+async function storeInboundMessages(tx: Tx, events: ParsedEvent[], routes: Map<string, Route>): Promise<StoredInbound> {
+  const { contactRows, pending } = inboundOf(events, routes);
+  const fresh = new Map<string, string>();
+  if (contactRows.length === 0) return { fresh };
+  const inserted = await tx.execute<{ id: string; wamid: string }>(sql`with ${storeInboundSql(contactRows, inboundRows(pending))} select id, wamid from inserted`);
+  for (const r of inserted) fresh.set(r.wamid, r.id);
   return { fresh };
 }
 
