@@ -15,10 +15,12 @@
 // Env: BENCH_SECONDS (measured seconds per phase, default 10), BENCH_DATABASE_URL (default
 // wabahub_bench, dropped and recreated here).
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { BENCH_DATABASE_URL, analyzeBenchDatabase, freshBenchDatabase } from './_bench-db.js';
 import { createPoster, type Poster } from './_http-poster.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/stat on Linux
 const WARMUP_SECONDS = 5;
 const CONNECTIONS = 64;
 const SECRET = 'bench-secret';
@@ -162,7 +164,9 @@ await new Promise((r) => setTimeout(r, 1000));
 await analyzeBenchDatabase(sql);
 const measured = signedAhead(1000 * DURATION, 'lat');
 const posted = measured.length;
+const cpuBefore = machineCpu();
 await pacedTraffic(poster, measured, 1000, (w) => sentAt.set(w.wamid, performance.now()));
+const cpuAfter = machineCpu();
 await new Promise((r) => setTimeout(r, 3000));
 const expected = posted * 4; // each event reaches its tenant's 4 sockets
 
@@ -180,6 +184,8 @@ if (ingest) {
 }
 console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1,000/s, 1 server, 1 worker): delivered %d of %d, p50 %s ms  p99 %s ms (goal p99 ≤ 50 ms)',
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
+console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
+  ((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total)).toFixed(0), (((cpuAfter.busy - cpuBefore.busy) / posted) * 1e6 / CLOCK_TICKS).toFixed(0));
 
 poster.close();
 await Promise.all(clients.map((c) => c.dispose()));
@@ -225,6 +231,15 @@ async function pacedTraffic(via: Poster, webhooks: SignedWebhook[], perSecond: n
   }
   await Promise.all(inflight);
   return { latencies, fromSend, acknowledged, failed };
+}
+
+/** Busy and total CPU time of the whole machine (in clock ticks, from /proc/stat). */
+function machineCpu(): { busy: number; total: number } {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+  // Busy is work done here; time the hypervisor gave to other guests (steal) is neither.
+  const busy = user + nice + system + irq + softirq;
+  return { busy, total: busy + idle + iowait + (steal ?? 0) };
 }
 
 async function spawnBare(): Promise<{ url: string; kill: () => void }> {
