@@ -15,7 +15,7 @@
 // Env: BENCH_SECONDS (measured seconds per phase, default 10), BENCH_DATABASE_URL (default
 // wabahub_bench, dropped and recreated here).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { BENCH_DATABASE_URL, analyzeBenchDatabase, freshBenchDatabase } from './_bench-db.js';
 import { createPoster, type Poster } from './_http-poster.js';
 
@@ -23,6 +23,7 @@ const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/stat on Linux
 const WARMUP_SECONDS = 5;
 const CONNECTIONS = 64;
+const SOCKETS = 200; // 4 per tenant
 const SECRET = 'bench-secret';
 const PREFIX = `bench-ingest-${randomBytes(4).toString('hex')}`;
 process.env.TEST_DATABASE_URL = BENCH_DATABASE_URL;
@@ -37,6 +38,7 @@ const { queuePrefix } = await import('../../server/src/queue/connection.js');
 const { testEnv } = await import('../setup/test-env.js');
 const { roleEnv, spawnRole } = await import('../setup/processes.js');
 const { makeInstance, makeTenant, uniqueMetaId } = await import('../factories/index.js');
+const { pgArray } = await import('../../server/src/lib/sql.js');
 
 // A fresh database every run: rows of earlier runs (and, with autovacuum off, their missing
 // statistics) would be measured too.
@@ -137,24 +139,26 @@ const latencyEnv = { ...childEnv, WABAHUB_QUEUE_PREFIX: latencyPrefix };
 const latencyServer = await spawnRole('server', latencyEnv);
 const worker = await spawnRole('worker', latencyEnv);
 const latencies: number[] = [];
+const statusLatencies: number[] = [];
 const sentAt = new Map<string, number>();
 const clients = [];
 let ready = 0;
-for (let i = 0; i < 200; i++) {
+for (let i = 0; i < SOCKETS; i++) {
   const t = tenants[i % tenants.length];
   const client = createClient({ url: latencyServer.url!.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${t.key}` }, lazy: false, retryAttempts: 0 });
   clients.push(client);
-  client.subscribe({ query: 'subscription { webhookActivity { wamid } }' }, {
+  client.subscribe({ query: 'subscription { webhookActivity { kind wamid status } }' }, {
     next: (v) => {
-      const wamid = (v.data as any)?.webhookActivity?.wamid as string | undefined;
-      const t0 = wamid ? sentAt.get(wamid) : undefined;
-      if (t0 !== undefined) latencies.push(performance.now() - t0);
+      const item = (v.data as any)?.webhookActivity as { kind: string; wamid: string | null; status: string | null } | undefined;
+      const key = item?.kind === 'status' ? `${item.wamid}|${item.status}` : item?.wamid;
+      const t0 = key ? sentAt.get(key) : undefined;
+      if (t0 !== undefined) (item!.kind === 'status' ? statusLatencies : latencies).push(performance.now() - t0);
     },
     error: () => {}, complete: () => {},
   });
   client.on('connected', () => { ready++; });
 }
-while (ready < 200) await new Promise((r) => setTimeout(r, 50));
+while (ready < SOCKETS) await new Promise((r) => setTimeout(r, 50));
 await new Promise((r) => setTimeout(r, 500));
 const poster = await createPoster(latencyServer.url!, 50);
 
@@ -165,10 +169,25 @@ await analyzeBenchDatabase(sql);
 const measured = signedAhead(1000 * DURATION, 'lat');
 const posted = measured.length;
 const cpuBefore = machineCpu();
+const procBefore = processCpu();
 await pacedTraffic(poster, measured, 1000, (w) => sentAt.set(w.wamid, performance.now()));
 const cpuAfter = machineCpu();
+const procAfter = processCpu();
 await new Promise((r) => setTimeout(r, 3000));
 const expected = posted * 4; // each event reaches its tenant's 4 sockets
+
+// Statuses of our own messages (Meta sends about three per message sent: sent, delivered, read):
+// the same rate against outbound messages stored beforehand, each status one webhook.
+// Warm-up first (its statuses are not measured), then ANALYZE, as for the inbound phase.
+const statusWarmup = await statusesOfNewMessages(1000 * WARMUP_SECONDS, 'warm');
+const statusWebhooks = await statusesOfNewMessages(1000 * DURATION, 'lat');
+await pacedTraffic(poster, statusWarmup, 1000);
+await new Promise((r) => setTimeout(r, 1000));
+await analyzeBenchDatabase(sql);
+const statusCpuBefore = machineCpu();
+await pacedTraffic(poster, statusWebhooks, 1000, (w) => sentAt.set(w.wamid, performance.now()));
+const statusCpuAfter = machineCpu();
+await new Promise((r) => setTimeout(r, 3000));
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 if (ingest) {
@@ -186,7 +205,11 @@ console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
   ((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total)).toFixed(0), (((cpuAfter.busy - cpuBefore.busy) / posted) * 1e6 / CLOCK_TICKS).toFixed(0));
+console.log('status → subscription (the same sockets, %d status webhooks of outbound messages at 1,000/s): delivered %d of %d, p50 %s ms  p99 %s ms; machine %s%% busy, %s µs of CPU per status',
+  statusWebhooks.length, statusLatencies.length, statusWebhooks.length * 4, pct(statusLatencies, 50).toFixed(1), pct(statusLatencies, 99).toFixed(1),
+  ((100 * (statusCpuAfter.busy - statusCpuBefore.busy)) / (statusCpuAfter.total - statusCpuBefore.total)).toFixed(0), (((statusCpuAfter.busy - statusCpuBefore.busy) / statusWebhooks.length) * 1e6 / CLOCK_TICKS).toFixed(0));
 
+console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted));
 poster.close();
 await Promise.all(clients.map((c) => c.dispose()));
 await Promise.all([worker, latencyServer].map((p) => p.kill()));
@@ -233,6 +256,47 @@ async function pacedTraffic(via: Poster, webhooks: SignedWebhook[], perSecond: n
   return { latencies, fromSend, acknowledged, failed };
 }
 
+/**
+ * Stores outbound messages (sent by us, with their wamids) for every tenant and returns one signed
+ * status webhook per status, `count` in all: sent, delivered, read for each message in turn, the
+ * three of a message spread over the run. Each webhook's key is "wamid|status".
+ */
+async function statusesOfNewMessages(count: number, tag: string): Promise<SignedWebhook[]> {
+  const perMessage = ['sent', 'delivered', 'read'] as const;
+  const messageCount = Math.ceil(count / perMessage.length);
+  const rows = await sql<{ tenant_id: string; phone_row: string; instance_id: string; phone_number_id: string; waba_id: string }[]>`
+    select p.tenant_id, p.id as phone_row, i.id as instance_id, p.phone_number_id, p.waba_id
+    from phone_numbers p join instances i on i.phone_number_id = p.id where p.phone_number_id in ${sql(tenants.map((t) => t.phoneNumberId))}`;
+  const wamids: { wamid: string; number: (typeof rows)[number]; to: string }[] = [];
+  for (let i = 0; i < messageCount; i++) wamids.push({ wamid: `wamid.BENCH.${run}.${tag}.out${i}`, number: rows[i % rows.length], to: String(tag === 'warm' ? 5511700000000 + i : 5511800000000 + i) });
+  for (const number of rows) {
+    const mine = wamids.filter((w) => w.number === number);
+    const contacts = await sql<{ id: string; wa_id: string }[]>`
+      insert into contacts (tenant_id, phone_number_id, wa_id) select ${number.tenant_id}, ${number.phone_row}, unnest(${pgArray(mine.map((w) => w.to))}::text[]) returning id, wa_id`;
+    const contactOf = new Map(contacts.map((c) => [c.wa_id, c.id]));
+    await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
+      select ${number.tenant_id}, ${number.instance_id}, ${number.phone_row}, v.contact_id, 'outbound', v.wamid, 'text', 'Olá', '{}'::jsonb, 'sending'
+      from unnest(${pgArray(mine.map((w) => contactOf.get(w.to)!))}::uuid[], ${pgArray(mine.map((w) => w.wamid))}::text[]) as v(contact_id, wamid)`;
+  }
+  const out: SignedWebhook[] = [];
+  // Message i's statuses come a third of the run apart, as Meta's do (sent at once, read later).
+  const stride = messageCount;
+  for (let k = 0; k < count; k++) {
+    const m = wamids[k % stride];
+    const status = perMessage[Math.floor(k / stride)];
+    const body = Buffer.from(JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: m.number.waba_id, changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp', metadata: { display_phone_number: '15550783881', phone_number_id: m.number.phone_number_id },
+        statuses: [{ id: m.wamid, status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: m.to,
+          ...(status === 'read' ? {} : { conversation: { id: `conv-${k}`, origin: { type: 'marketing' } }, pricing: { billable: true, pricing_model: 'CBP', category: 'marketing' } }) }],
+      } }] }],
+    }));
+    out.push({ body, signature: signPayload(body, SECRET), wamid: `${m.wamid}|${status}` });
+  }
+  return out;
+}
+
 /** Busy and total CPU time of the whole machine (in clock ticks, from /proc/stat). */
 function machineCpu(): { busy: number; total: number } {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
@@ -240,6 +304,44 @@ function machineCpu(): { busy: number; total: number } {
   // Busy is work done here; time the hypervisor gave to other guests (steal) is neither.
   const busy = user + nice + system + irq + softirq;
   return { busy, total: busy + idle + iowait + (steal ?? 0) };
+}
+
+/** CPU time (clock ticks) of every process on the machine, with its parent and name, from /proc. */
+function processCpu() {
+  const ticks = new Map<number, number>();
+  const parent = new Map<number, number>();
+  const name = new Map<number, string>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')'); // the name may hold spaces and parentheses
+      const fields = stat.slice(close + 2).split(' ');
+      const pid = Number(entry);
+      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime + stime
+      parent.set(pid, Number(fields[1]));
+      name.set(pid, stat.slice(stat.indexOf('(') + 1, close));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { ticks, parent, name };
+}
+
+/** CPU µs per event between two readings, per role (a process and its children, e.g. tsx's node) or else per process name. */
+function cpuByProcess(before: ReturnType<typeof processCpu>, after: ReturnType<typeof processCpu>, roles: Record<string, number>, events: number): string {
+  const roleOf = new Map(Object.entries(roles).map(([role, pid]) => [pid, role]));
+  const totals = new Map<string, number>();
+  for (const [pid, ticks] of after.ticks) {
+    let group = after.name.get(pid)!;
+    for (let p: number | undefined = pid; p && p > 1; p = after.parent.get(p)) {
+      const role = roleOf.get(p);
+      if (role) { group = role; break; }
+    }
+    totals.set(group, (totals.get(group) ?? 0) + ticks - (before.ticks.get(pid) ?? 0));
+  }
+  const perEvent = (t: number) => ((t / events) * 1e6) / CLOCK_TICKS;
+  return [...totals].filter(([, t]) => perEvent(t) >= 5).sort((x, y) => y[1] - x[1]).map(([group, t]) => `${group} ${perEvent(t).toFixed(0)}`).join(', ');
 }
 
 async function spawnBare(): Promise<{ url: string; kill: () => void }> {

@@ -288,6 +288,44 @@ describe('processing events', () => {
     const summaries = await sql()`select summary from webhook_events where id in ${sql()(all)}`;
     expect(summaries.reduce((n, r) => n + (r.summary.messages ?? 0), 0)).toBe(12);
   });
+
+  // Statuses of one message split over events that overlapping jobs process at once. Run twice:
+  // alone, the jobs take the one-statement path; with an account event in each job, the general
+  // path. Both must end with the same message: forward only, first times kept, failure terminal,
+  // each status stored and shown once.
+  for (const path of ['one-statement', 'general'] as const) {
+    it(`applies concurrent statuses of a message once each, forward only, failure terminal (${path} path)`, async () => {
+      const { tenant, rewrite, numbers } = await routedTenant();
+      const base = JSON.parse(loadFixture('status-failed', rewrite));
+      const change = base.entry[0].changes[0];
+      const status = (wamid: string, name: string, at: number, extra: object = {}) => JSON.stringify({ ...base, entry: [{ ...base.entry[0], changes: [{ ...change, value: { ...change.value,
+        statuses: [{ id: wamid, status: name, timestamp: String(at), recipient_id: '5511987654321', ...(name === 'failed' ? { errors: change.value.statuses[0].errors } : {}), ...extra }] } }] }] });
+      const read = `wamid.read.${rewrite.tag}`;
+      const failed = `wamid.failed.${rewrite.tag}`;
+      const readId = await seedOutbound(tenant.id, numbers.first, read);
+      const failedId = await seedOutbound(tenant.id, numbers.first, failed);
+      const events = await storeEvents([
+        status(read, 'delivered', 1764040100), status(read, 'read', 1764040200),
+        status(read, 'delivered', 1764040100, { redelivered: true }), status(read, 'sent', 1764040050),
+        status(failed, 'read', 1764040300), status(failed, 'failed', 1764040250),
+      ]);
+      const account = path === 'general' ? await storeEvents([loadFixture('template-status-update', rewrite)]) : [];
+      const [d1, r, d2, sent, fr, ff] = events;
+      const jobs = [[d1, r, ff], [r, d2, sent], [sent, d1, fr], [d2, fr, ff]].map((ids) => [...ids, ...account]);
+      const results = (await Promise.all(jobs.map((ids) => processWebhookEvents(server.core.database.db, ids)))).flat();
+
+      const shown = results.flatMap((o) => o.activity).filter((a) => a.kind === 'status').map((a) => `${a.wamid === read ? 'read-msg' : 'failed-msg'}:${a.status}:${a.messageId}`);
+      expect(shown.sort()).toEqual([`failed-msg:failed:${failedId}`, `failed-msg:read:${failedId}`, `read-msg:delivered:${readId}`, `read-msg:read:${readId}`, `read-msg:sent:${readId}`]);
+      const at = (seconds: number) => new Date(seconds * 1000).toISOString();
+      const rows = await sql()`select id, status, sent_at, delivered_at, read_at, failed_at, error_code, error_title from messages where id in ${sql()([readId, failedId])}`;
+      const byId = new Map(rows.map((m) => [m.id, { ...m, sent_at: m.sent_at && new Date(m.sent_at).toISOString(), delivered_at: m.delivered_at && new Date(m.delivered_at).toISOString(), read_at: m.read_at && new Date(m.read_at).toISOString(), failed_at: m.failed_at && new Date(m.failed_at).toISOString() }]));
+      expect(byId.get(readId)).toMatchObject({ status: 'read', sent_at: at(1764040050), delivered_at: at(1764040100), read_at: at(1764040200), failed_at: null, error_code: null });
+      expect(byId.get(failedId)).toMatchObject({ status: 'failed', read_at: at(1764040300), failed_at: at(1764040250), error_code: 131047, error_title: 'Re-engagement message' });
+      expect((await sql()`select count(*)::int as n from message_status_events where wamid in ${sql()([read, failed])}`)[0].n).toBe(5);
+      const summaries = await sql()`select summary from webhook_events where id in ${sql()(events)}`;
+      expect(summaries.reduce((n, e) => n + (e.summary.statuses ?? 0), 0)).toBe(5);
+    });
+  }
 });
 
 async function seedOutbound(tenantId: string, number: { phoneNumber: { id: string }; instance: { id: string } }, wamid: string): Promise<string> {

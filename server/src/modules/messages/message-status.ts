@@ -3,6 +3,19 @@ import type { Database } from '../../db/client.js';
 import { messageStatusEvents, messages, STATUS_RANK, type MessageRow, type MessageStatus } from './messages.table.js';
 
 type Db = Pick<Database, 'select' | 'update' | 'insert'>;
+type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+
+// Recording a wamid races with the inbound worker storing Meta's statuses for it (Meta's `sent`
+// can beat our own write of the answer): each side could miss the other's uncommitted row. Both
+// sides hold a transaction-scoped advisory lock on the wamid while they write and then read the
+// other's table, which serialises them. What slips through (a side whose snapshot predates the
+// other's commit) the sweeper's repairRecentStatuses applies later.
+/** Takes the transaction-scoped advisory locks of these wamids, sorted: overlapping sets cannot deadlock. */
+export async function lockWamids(tx: Pick<Tx, 'execute'>, wamids: string[]): Promise<void> {
+  if (wamids.length === 0) return;
+  const list = sql.join([...new Set(wamids)].sort().map((w) => sql`(${w})`), sql`, `);
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(w)) from (values ${list}) as v(w) order by w`);
+}
 
 /** Meta's status names for our outbound messages; anything else is not a message status. */
 export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { applyPendingStatuses } from '../messages/message-status.js';
+import { applyPendingStatuses, lockWamids } from '../messages/message-status.js';
 import { enqueueSends } from './outbound.queue.js';
 import type { SendLimiter } from './limiter.js';
 import { campaignJobId, enqueueCampaignJob, enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
@@ -125,7 +125,7 @@ export async function repairRecentStatuses(db: Database, recent = 5_000): Promis
         > (case m.status when 'sent' then 4 else 5 end)`);
   for (const { wamid } of stale) {
     await db.transaction(async (tx) => {
-      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${wamid}))`);
+      await lockWamids(tx, [wamid]);
       await applyPendingStatuses(tx, { wamid });
     });
   }

@@ -9,7 +9,7 @@ import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent
 import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
 import { campaigns } from '../campaigns/campaigns.table.js';
 import { contacts } from '../contacts/contacts.table.js';
-import { applyPendingStatuses } from '../messages/message-status.js';
+import { applyPendingStatuses, lockWamids } from '../messages/message-status.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter, WaitReason } from './limiter.js';
@@ -517,17 +517,6 @@ function describe(error: MetaApiError): string {
 }
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
-// Recording a wamid races with the inbound worker storing Meta's statuses for it (Meta's `sent`
-// can beat our own write of the answer): each side could miss the other's uncommitted row. Both
-// sides hold a transaction-scoped advisory lock on the wamid while they write and then read the
-// other's table, which serialises them (the inbound side takes it in applyPendingStatuses).
-async function lockWamids(tx: Tx, wamids: string[]): Promise<void> {
-  if (wamids.length === 0) return;
-  // Sorted, so two transactions locking overlapping sets cannot deadlock.
-  const list = sql.join([...new Set(wamids)].sort().map((w) => sql`(${w})`), sql`, `);
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(w)) from (values ${list}) as v(w) order by w`);
-}
 
 /** Applies the statuses already stored for these freshly recorded wamids (in the caller's transaction, after lockWamids). */
 async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {

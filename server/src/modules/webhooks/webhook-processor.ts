@@ -3,12 +3,12 @@ import { executePrepared, type Database } from '../../db/client.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import { instances } from '../instances/instances.table.js';
 import { contacts } from '../contacts/contacts.table.js';
-import { messageStatusEvents, messages, type MessageStatus } from '../messages/messages.table.js';
-import { META_STATUSES, applyPendingStatuses } from '../messages/message-status.js';
+import { messageStatusEvents, messages, STATUS_RANK, type MessageStatus } from '../messages/messages.table.js';
+import { META_STATUSES, applyPendingStatuses, lockWamids } from '../messages/message-status.js';
 import { emptyActivity } from '../activity/activity.publisher.js';
 import type { ActivityPayload } from '../activity/activity.types.js';
 import { accountEvents, unroutedEvents, webhookEvents } from './webhooks.table.js';
-import { changesOf, messageSummary, metaTime, type WebhookChange } from './webhook-payload.js';
+import { changesOf, messageSummary, metaTime, type MetaStatus, type WebhookChange } from './webhook-payload.js';
 
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Activity = Omit<ActivityPayload, 'id' | 'occurredAt'> & { occurredAt: Date };
@@ -31,10 +31,11 @@ export interface ProcessOutcome {
 export type AccountChangeHandler = (tx: Tx, change: WebhookChange, tenantId: string | null) => Promise<void>;
 
 /**
- * Applies stored webhook events in ONE transaction: every entry and every change of each. One
- * transaction for a group of events, and one statement for all their contacts and one for all
- * their inbound messages: on this kind of machine a round trip to Postgres costs more than the
- * row it carries, so per-event statements made the worker fall behind 1,000 events/s.
+ * Applies stored webhook events in ONE transaction: every entry and every change of each. A job
+ * of message changes only (messages, statuses: nearly all traffic) takes processMessageChanges,
+ * one statement; any other, the general path below: one transaction for the group of events,
+ * one statement for all their contacts and messages. On this kind of machine a round trip to
+ * Postgres costs more than the row it carries: per-event statements fell behind 1,000 events/s.
  * Processing the same event again changes nothing: messages are unique by wamid, statuses by
  * (wamid, status), unrouted and account events by (event, change); and the event rows are locked
  * and marked processed in the same transaction, so a worker killed midway leaves no half-applied
@@ -42,26 +43,19 @@ export type AccountChangeHandler = (tx: Tx, change: WebhookChange, tenantId: str
  */
 export async function processWebhookEvents(db: Database, eventIds: number[], onAccountChange?: AccountChangeHandler): Promise<ProcessOutcome[]> {
   if (eventIds.length === 0) return [];
-  return (await processInboundOnly(db, eventIds)) ?? db.transaction(async (tx) => {
+  return (await processMessageChanges(db, eventIds)) ?? db.transaction(async (tx) => {
     // Every statement of a job has one text whatever its number of events (arrays and JSON
     // record sets, not n placeholders): Postgres parses and plans each once per connection.
     const ids = `{${eventIds.map(Number).join(',')}}`;
     const locked = await tx.select({ id: webhookEvents.id, state: webhookEvents.state, rawBody: webhookEvents.rawBody, summary: webhookEvents.summary })
       .from(webhookEvents).where(sql`${webhookEvents.id} = any(${ids}::bigint[])`).orderBy(webhookEvents.id).for('update', { skipLocked: true });
-    const byId = new Map(locked.map((e) => [e.id, e]));
-    const outcomes: ProcessOutcome[] = [];
-    const toApply: ParsedEvent[] = [];
-    for (const eventId of eventIds) {
-      const event = byId.get(eventId);
-      if (!event) { outcomes.push({ eventId, outcome: 'busy', activity: [], tenantIds: [] }); continue; }
-      if (event.state === 'processed' || event.state === 'rejected') { outcomes.push({ eventId, outcome: 'skipped', activity: [], tenantIds: [] }); continue; }
-      byId.delete(eventId); // the same id twice in a job is processed once
-      const outcome: ProcessOutcome = { eventId, outcome: 'processed', activity: [], tenantIds: [] };
-      outcomes.push(outcome);
-      toApply.push({ id: eventId, summary: event.summary, changes: changesOf(JSON.parse(event.rawBody.toString('utf8'))), outcome });
-    }
+    // A row missing here is locked by another worker (skip locked): busy, theirs.
+    const { outcomes, toApply } = parseEvents(eventIds, new Map(locked.map((e) => [e.id, e])), 'busy');
     if (toApply.length === 0) return outcomes;
     const routes = await routesFor(tx, toApply.flatMap((e) => e.changes));
+    // Every status's wamid locked first, in one order: jobs applying statuses of the same messages
+    // at once wait for each other instead of deadlocking, and a send recording a wamid waits too.
+    await lockWamids(tx, toApply.flatMap((e) => e.changes.flatMap((c) => statusesOf(c).map((s) => s.id))));
     const inbound = await storeInboundMessages(tx, toApply, routes);
     const finished: { id: number; tenantIds: string[]; summary: Record<string, number> }[] = [];
     for (const event of toApply) {
@@ -81,61 +75,65 @@ export async function processWebhookEvents(db: Database, eventIds: number[], onA
 
 /**
  * The common case in one statement and no explicit transaction: a job whose events only carry
- * customers' messages (and their contacts) to registered numbers. The events are read without a
- * lock, parsed and routed here; then ONE statement locks the ones still unfinished (skipping rows
- * another worker holds), upserts the contacts, inserts the messages of the locked events and
- * marks those events processed, committed together. Two round trips, both prepared statements,
- * where the general path takes nine (begin, then lock, store and mark at two each, commit):
- * under load each round trip waits for a core.
- * Anything else (statuses, account events, unrouted numbers, a replay of an event that was
- * unrouted) returns null for the general path.
+ * message changes (customers' messages, their contacts, statuses of our messages) for registered
+ * numbers. The events are read without a lock, parsed and routed here; then ONE statement locks
+ * the ones still unfinished (skipping rows another worker holds), upserts the contacts, inserts
+ * the messages and the statuses of the locked events, moves our messages forward by those
+ * statuses, and marks the events processed, committed together. Two round trips, both prepared
+ * statements, where the general path takes nine and more (two per statement, several per status):
+ * under load each round trip waits for a core, and at 1,000 statuses a second the general path
+ * fell behind by seconds. Anything else (account events, unrouted numbers, a replay of an event
+ * that was unrouted) returns null for the general path.
  */
-async function processInboundOnly(db: Database, eventIds: number[]): Promise<ProcessOutcome[] | null> {
+async function processMessageChanges(db: Database, eventIds: number[]): Promise<ProcessOutcome[] | null> {
   const ids = `{${eventIds.map(Number).join(',')}}`;
   const rows = await executePrepared<{ id: string; state: string; raw_body: Buffer; summary: Record<string, number> | null }>(db,
     sql`select id, state, raw_body, summary from webhook_events where id = any(${ids}::bigint[])`);
-  const byId = new Map(rows.map((e) => [Number(e.id), { state: e.state, rawBody: e.raw_body, summary: e.summary }]));
-  const outcomes: ProcessOutcome[] = [];
-  const toApply: ParsedEvent[] = [];
-  for (const eventId of eventIds) {
-    const event = byId.get(eventId);
-    if (!event) { outcomes.push({ eventId, outcome: 'skipped', activity: [], tenantIds: [] }); continue; }
-    if (event.state === 'processed' || event.state === 'rejected') { outcomes.push({ eventId, outcome: 'skipped', activity: [], tenantIds: [] }); continue; }
-    if (event.summary?.unrouted) return null;
-    byId.delete(eventId); // the same id twice in a job is processed once
-    const outcome: ProcessOutcome = { eventId, outcome: 'processed', activity: [], tenantIds: [] };
-    outcomes.push(outcome);
-    toApply.push({ id: eventId, summary: event.summary, changes: changesOf(JSON.parse(event.rawBody.toString('utf8'))), outcome });
-  }
+  const { outcomes, toApply } = parseEvents(eventIds, new Map(rows.map((e) => [Number(e.id), { state: e.state, rawBody: e.raw_body, summary: e.summary }])), 'skipped');
+  if (toApply.some((e) => e.summary?.unrouted)) return null;
   if (toApply.length === 0) return outcomes;
   const changes = toApply.flatMap((e) => e.changes);
-  if (changes.some((c) => c.field !== 'messages' || !c.phoneNumberId || c.statuses.length > 0)) return null;
+  if (changes.some((c) => c.field !== 'messages' || !c.phoneNumberId)) return null;
   const routes = await routesFor(db, changes);
   if (changes.some((c) => !routes.has(c.phoneNumberId!))) return null;
 
   const { contactRows, pending } = inboundOf(toApply, routes);
   const messageRows = inboundRows(pending);
+  const statusRows = toApply.flatMap((event) => event.changes.flatMap((change) => statusesOf(change).map((s) => {
+    const error = s.errors?.[0];
+    return {
+      event_id: event.id, wamid: s.id, tenant_id: routes.get(change.phoneNumberId!)!.tenantId, status: s.status, occurred_at: metaTime(s.timestamp),
+      error_code: typeof error?.code === 'number' ? error.code : null, error_title: error?.title ?? error?.message ?? null, error_detail: error?.error_data?.details ?? null, payload: s,
+    };
+  }))).map((row, ord) => ({ ord, ...row }))
+    // Sorted by wamid: the statement takes their advisory locks in this order (see applyStatusesSql).
+    .sort((x, y) => (x.wamid < y.wamid ? -1 : x.wamid > y.wamid ? 1 : x.ord - y.ord));
   const finished = toApply.map((e) => ({ id: e.id, tenant_ids: [...new Set(e.changes.map((c) => routes.get(c.phoneNumberId!)!.tenantId))] }));
-  const result = await executePrepared<{ kind: 'event' | 'message'; id: string; wamid: string | null }>(db, sql`
+  const result = await executePrepared<{ kind: 'event' | 'message' | 'status'; id: string | null; wamid: string | null; status: string | null; tenant_id: string | null }>(db, sql`
     with locked as (
       select id from webhook_events
       where id = any(${ids}::bigint[]) and state in ('received', 'processing', 'failed')
       order by id for update skip locked
-    ), ${storeInboundSql(contactRows, messageRows, 'locked')}, finished as (
+    ), ${storeInboundSql(contactRows, messageRows, 'locked')}, ${applyStatusesSql(statusRows, 'locked')}, finished as (
       update webhook_events e set state = 'processed', processed_at = now(), tenant_ids = v.tenant_ids, error = null, attempts = e.attempts + 1,
-        summary = (select case when count(*) = 0 then '{}'::jsonb else jsonb_build_object('messages', count(*)) end
-                   from inserted i join chosen ch on ch.wamid = i.wamid where ch.event_id = v.id)
+        summary = jsonb_strip_nulls(jsonb_build_object(
+          'messages', (select nullif(count(*), 0) from inserted i join chosen ch on ch.wamid = i.wamid where ch.event_id = v.id),
+          'statuses', (select nullif(count(*), 0) from fresh_statuses f where f.event_id = v.id)))
       from jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) as v(id bigint, tenant_ids uuid[])
       -- The id list too, as in the general path: the planner cannot size a record set.
       where e.id = v.id and e.id = any(${ids}::bigint[]) and e.id in (select id from locked)
       returning e.id
     )
-    select 'event' as kind, id::text as id, null as wamid from finished
+    select 'event' as kind, id::text as id, null as wamid, null as status, null::uuid as tenant_id from finished
     union all
-    select 'message', id::text, wamid from inserted`);
+    select 'message', id::text, wamid, null, null from inserted
+    union all
+    -- Each status stored now, with the message it is about (as it was before this statement).
+    select 'status', m.id::text, f.wamid, f.status, m.tenant_id from fresh_statuses f left join messages m on m.wamid = f.wamid`);
 
   const done = new Set(result.filter((r) => r.kind === 'event').map((r) => Number(r.id)));
-  const inbound: StoredInbound = { fresh: new Map(result.filter((r) => r.kind === 'message').map((r) => [r.wamid!, r.id])) };
+  const inbound: StoredInbound = { fresh: new Map(result.filter((r) => r.kind === 'message').map((r) => [r.wamid!, r.id!])) };
+  const freshStatuses = new Map(result.filter((r) => r.kind === 'status').map((r) => [`${r.wamid}|${r.status}`, { messageId: r.id, tenantId: r.tenant_id }]));
   for (const event of toApply) {
     if (!done.has(event.id)) {
       // Another worker holds it, or finished it since it was read: theirs to show.
@@ -147,10 +145,118 @@ async function processInboundOnly(db: Database, eventIds: number[]): Promise<Pro
       const route = routes.get(change.phoneNumberId!)!;
       tenantIds.add(route.tenantId);
       showInboundMessages(inbound, route, change, event.id, event.outcome.activity, () => {});
+      for (const s of statusesOf(change)) {
+        const key = `${s.id}|${s.status}`;
+        const message = freshStatuses.get(key);
+        if (!message) continue; // already stored: shown when it was
+        freshStatuses.delete(key);
+        event.outcome.activity.push(statusActivity(route, change, event.id, s, message.tenantId === route.tenantId ? message.messageId : null));
+      }
     }
     event.outcome.tenantIds = [...tenantIds];
   }
   return outcomes;
+}
+
+/** The statuses of a change that are statuses of a message (Meta may add others; they are kept in the raw event only). */
+function statusesOf(change: WebhookChange): MetaStatus[] {
+  return change.statuses.filter((s) => (META_STATUSES as readonly string[]).includes(s.status));
+}
+
+// The rank of a status in SQL, as STATUS_RANK has it: a message's status only moves forward.
+const RANK = (column: string) => sql.raw(`(case ${column} ${Object.entries(STATUS_RANK).map(([k, v]) => `when '${k}' then ${v}`).join(' ')} end)`);
+
+/**
+ * CTEs that store the statuses not stored yet (`fresh_statuses`: each with the event that stored
+ * it, the first of the job among the events `onlyEvents` names; `statusRows` sorted by wamid)
+ * and move each message they are
+ * about forward, as applyPendingStatuses does: the highest-ranked status of every one known for
+ * its wamid (failed is terminal), the first time of each, and the first failure's error. The
+ * statuses stored before this statement are read from the table and this statement's own from
+ * its CTE (a statement does not see its own inserts). A message updated meanwhile by another
+ * transaction is re-read before the update, which ranks against its current status.
+ */
+function applyStatusesSql(statusRows: { ord: number; wamid: string }[], onlyEvents: string) {
+  return sql`
+    status_rows as (
+      select distinct on (s.wamid, s.status) s.*
+      from jsonb_to_recordset(${JSON.stringify(statusRows)}::jsonb)
+        as s(ord int, event_id bigint, wamid text, tenant_id uuid, status text, occurred_at timestamptz, error_code int, error_title text, error_detail text, payload jsonb)
+      where s.event_id in (select id from ${sql.raw(onlyEvents)})
+        -- The wamids' advisory locks (lockWamids's), taken in the rows' order, sorted by the caller,
+        -- while this CTE is read in full, before any status or message is written.
+        and pg_advisory_xact_lock(hashtext(s.wamid))::text = ''
+      order by s.wamid, s.status, s.ord
+    ), status_inserted as (
+      insert into message_status_events (wamid, tenant_id, status, occurred_at, error_code, error_title, error_detail, payload)
+      select wamid, tenant_id, status, occurred_at, error_code, error_title, error_detail, payload from status_rows order by wamid, status
+      on conflict (wamid, status) do nothing
+      returning wamid, status
+    ), fresh_statuses as (
+      select r.* from status_rows r join status_inserted i on i.wamid = r.wamid and i.status = r.status
+    ), known as (
+      select e.wamid, e.status, e.occurred_at, e.error_code, e.error_title, e.error_detail from message_status_events e where e.wamid in (select wamid from fresh_statuses)
+      union all
+      select wamid, status, occurred_at, error_code, error_title, error_detail from fresh_statuses
+    ), summed as (
+      select wamid,
+        max(${RANK('status')}) as top_rank,
+        (array_agg(status order by ${RANK('status')} desc))[1] as top_status,
+        min(occurred_at) filter (where status = 'sent') as sent_at,
+        min(occurred_at) filter (where status = 'delivered') as delivered_at,
+        min(occurred_at) filter (where status = 'read') as read_at,
+        min(occurred_at) filter (where status = 'failed') as failed_at,
+        (array_agg(error_code order by occurred_at) filter (where status = 'failed'))[1] as error_code,
+        (array_agg(error_title order by occurred_at) filter (where status = 'failed'))[1] as error_title,
+        (array_agg(error_detail order by occurred_at) filter (where status = 'failed'))[1] as error_detail
+      from known group by wamid
+    ), moved as (
+      update messages m set
+        status = case when m.status <> 'failed' and s.top_rank > ${RANK('m.status')} then s.top_status else m.status end,
+        sent_at = coalesce(m.sent_at, s.sent_at), delivered_at = coalesce(m.delivered_at, s.delivered_at),
+        read_at = coalesce(m.read_at, s.read_at), failed_at = coalesce(m.failed_at, s.failed_at),
+        error_code = case when s.failed_at is not null and m.status <> 'failed' then s.error_code else m.error_code end,
+        error_title = case when s.failed_at is not null and m.status <> 'failed' then s.error_title else m.error_title end,
+        error_detail = case when s.failed_at is not null and m.status <> 'failed' then s.error_detail else m.error_detail end,
+        updated_at = now()
+      from summed s
+      where m.wamid = s.wamid and (
+        (m.status <> 'failed' and s.top_rank > ${RANK('m.status')})
+        or (m.sent_at is null and s.sent_at is not null) or (m.delivered_at is null and s.delivered_at is not null)
+        or (m.read_at is null and s.read_at is not null) or (m.failed_at is null and s.failed_at is not null))
+      returning m.id
+    )`;
+}
+
+/** The live-feed item of a status stored now. */
+function statusActivity(route: Route, change: WebhookChange, eventId: number, s: MetaStatus, messageId: string | null): Activity {
+  const error = s.errors?.[0];
+  return {
+    ...emptyActivity(), kind: 'status', direction: 'in', tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: change.phoneNumberId,
+    wabaId: route.wabaId, messageId, wamid: s.id, contactWaId: s.recipient_id ?? null, status: s.status,
+    summary: error ? `${s.status}: ${error.code} ${error.title ?? error.message ?? ''}`.trim() : s.status, webhookEventId: String(eventId), occurredAt: metaTime(s.timestamp),
+  };
+}
+
+/**
+ * The job's events in its order, each unfinished one parsed (an id named twice is processed once);
+ * the rest are reported `missing` (not read) or skipped (already processed, or rejected).
+ */
+function parseEvents(eventIds: number[], byId: Map<number, { state: string; rawBody: Buffer; summary: Record<string, number> | null }>, missing: 'busy' | 'skipped') {
+  const outcomes: ProcessOutcome[] = [];
+  const toApply: ParsedEvent[] = [];
+  for (const eventId of eventIds) {
+    const event = byId.get(eventId);
+    if (!event || event.state === 'processed' || event.state === 'rejected') {
+      outcomes.push({ eventId, outcome: event ? 'skipped' : missing, activity: [], tenantIds: [] });
+      continue;
+    }
+    byId.delete(eventId);
+    const outcome: ProcessOutcome = { eventId, outcome: 'processed', activity: [], tenantIds: [] };
+    outcomes.push(outcome);
+    toApply.push({ id: eventId, summary: event.summary, changes: changesOf(JSON.parse(event.rawBody.toString('utf8'))), outcome });
+  }
+  return { outcomes, toApply };
 }
 
 interface ParsedEvent {
@@ -374,8 +480,7 @@ function showInboundMessages(inbound: StoredInbound, route: Route, change: Webho
 }
 
 async function applyStatuses(tx: Tx, route: Route, change: WebhookChange, eventId: number, activity: Activity[], count: (k: string) => void): Promise<void> {
-  for (const s of change.statuses) {
-    if (!(META_STATUSES as readonly string[]).includes(s.status)) continue;
+  for (const s of statusesOf(change)) {
     const error = s.errors?.[0];
     const inserted = await tx.insert(messageStatusEvents).values({
       wamid: s.id, tenantId: route.tenantId, status: s.status as MessageStatus, occurredAt: metaTime(s.timestamp),
@@ -384,11 +489,7 @@ async function applyStatuses(tx: Tx, route: Route, change: WebhookChange, eventI
     if (inserted.length === 0) continue; // the same status again: nothing changes
     count('statuses');
     const message = await applyPendingStatuses(tx, { wamid: s.id });
-    activity.push({
-      ...emptyActivity(), kind: 'status', direction: 'in', tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: change.phoneNumberId,
-      wabaId: route.wabaId, messageId: message?.tenantId === route.tenantId ? message.id : null, wamid: s.id, contactWaId: s.recipient_id ?? null, status: s.status,
-      summary: error ? `${s.status}: ${error.code} ${error.title ?? error.message ?? ''}`.trim() : s.status, webhookEventId: String(eventId), occurredAt: metaTime(s.timestamp),
-    });
+    activity.push(statusActivity(route, change, eventId, s, message?.tenantId === route.tenantId ? message.id : null));
   }
 }
 
