@@ -1,6 +1,7 @@
 // Webhook ingest benchmark: signed, realistic, unique webhooks against POST /webhooks/whatsapp,
 // and in the same run a bare Node `http` hello-world server on the same machine as the baseline.
-// Then p99 at a fixed 1,000 req/s, and webhook → subscription latency with 200 sockets.
+// Then p99 at a fixed 1,000 req/s, and webhook → subscription latency with 200 sockets, for
+// customers' messages and for statuses of our own messages, with the machine's CPU per event.
 // Every 2xx must be a committed row: the bench counts them in Postgres afterwards.
 //
 // Both servers are one process each (wabahub: one `server` role process, as `pnpm start:server`
@@ -13,7 +14,7 @@
 // printed too.
 //
 // Env: BENCH_SECONDS (measured seconds per phase, default 10), BENCH_DATABASE_URL (default
-// wabahub_bench, dropped and recreated here).
+// wabahub_bench, dropped and recreated here), BENCH_ONLY=latency (the latency phases alone).
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { BENCH_DATABASE_URL, analyzeBenchDatabase, freshBenchDatabase } from './_bench-db.js';
