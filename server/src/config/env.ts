@@ -59,7 +59,7 @@ export const envSpec = {
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
-  OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 100 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: (raw) => {
+  OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 50 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: (raw) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(raw);
     return n;

@@ -11,7 +11,8 @@ import { createSendLimiter } from '../outbound/outbound.limiter.js';
 import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 
 // One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages
-// (once; again after a crash, which is harmless: send jobs are named by message id), then stays
+// (once; again after a crash, which makes no second job: batch jobs are named by their first
+// message), then stays
 // alive as the campaign's progress ticker: every second it counts the messages by status, publishes
 // the counts when they changed, and marks the campaign completed once nothing is left to send. It
 // keeps ticking a while after that, because delivered and read statuses keep arriving.
@@ -104,11 +105,16 @@ export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token
  * reaches the workers at the number's rate instead of all at once. `sending` ones are included:
  * after a Redis loss their jobs are gone too, and a job for a send that is still in flight only
  * waits out its lease and finds it done.
+ *
+ * An enqueueing after the first (`suffix`: a resume, a sweep) makes fresh batches even for
+ * messages whose earlier batch still waits (a quick pause and resume): that earlier batch sends
+ * them in its turn and the fresh one finds them done, so nothing leaves twice, but the fresh
+ * batches' turns were reserved for nothing and the number's next campaign starts that much later.
  */
 export async function enqueueQueuedMessages(db: Database, queue: Queue, limiter: SendLimiter, campaign: Pick<CampaignRow, 'id' | 'tenantId'>, suffix?: string): Promise<number> {
   const [number] = await db.execute<{ phone_number_id: string; throughput_tier: number }>(sql`
     select p.phone_number_id, p.throughput_tier from campaigns c join instances i on i.id = c.instance_id join phone_numbers p on p.id = i.phone_number_id
-    where c.id = ${campaign.id}`);
+    where c.id = ${campaign.id} and c.tenant_id = ${campaign.tenantId}`);
   if (!number) return 0;
   let after: string | null = null;
   let total = 0;

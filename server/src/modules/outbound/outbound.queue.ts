@@ -21,7 +21,7 @@ export interface SendBatchJob {
   messageIds: string[];
 }
 
-/** Messages per batch: about a quarter second of the number's tier (10 to 100). */
+/** Messages per batch: about a quarter second of the number's tier (10 to 50). */
 export function batchSize(tier: number): number {
   return Math.max(10, Math.min(50, Math.round(tier / 4)));
 }
