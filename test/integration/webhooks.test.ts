@@ -289,6 +289,35 @@ describe('processing events', () => {
     expect(summaries.reduce((n, r) => n + (r.summary.messages ?? 0), 0)).toBe(12);
   });
 
+  it('applies a status that arrives while a send is recording its wamid, once the send commits', async () => {
+    const { tenant, rewrite, numbers } = await routedTenant();
+    const wamid = `wamid.racing.${rewrite.tag}`;
+    const messageId = await seedOutbound(tenant.id, numbers.first, `wamid.placeholder.${rewrite.tag}`);
+    await sql()`update messages set wamid = null, status = 'sending' where id = ${messageId}`;
+    const base = JSON.parse(loadFixture('status-failed', rewrite));
+    const change = base.entry[0].changes[0];
+    const [event] = await storeEvents([JSON.stringify({ ...base, entry: [{ ...base.entry[0], changes: [{ ...change, value: { ...change.value,
+      statuses: [{ id: wamid, status: 'delivered', timestamp: '1764040100', recipient_id: '5511987654321' }] } }] }] })]);
+
+    // The sender's side, as recordSentMany does it: the wamid's lock, then the wamid written; not committed yet.
+    const sender = await sql().reserve();
+    try {
+      await sender`begin`;
+      await sender`select pg_advisory_xact_lock(hashtext(${wamid}))`;
+      await sender`update messages set wamid = ${wamid}, status = 'sent', sent_at = now() where id = ${messageId}`;
+      const processing = processWebhookEvents(server.core.database.db, [event]);
+      await new Promise((r) => setTimeout(r, 300)); // the status job is waiting for the wamid's lock
+      await sender`commit`;
+      const [outcome] = await processing;
+      expect(outcome.activity.map((a) => [a.kind, a.status, a.messageId])).toEqual([['status', 'delivered', messageId]]);
+    } finally {
+      sender.release();
+    }
+    const [message] = await sql()`select status, delivered_at from messages where id = ${messageId}`;
+    expect(message.status).toBe('delivered');
+    expect(new Date(message.delivered_at).toISOString()).toBe(new Date(1764040100 * 1000).toISOString());
+  });
+
   // Statuses of one message split over events that overlapping jobs process at once. Run twice:
   // alone, the jobs take the one-statement path; with an account event in each job, the general
   // path. Both must end with the same message: forward only, first times kept, failure terminal,

@@ -32,3 +32,30 @@ export function executePrepared<T extends Record<string, unknown>>(db: Database,
   const { sql: text, params } = dialect.sqlToQuery(query);
   return db.$client.unsafe<T[]>(text, params as never[], { prepare: true });
 }
+
+/**
+ * Runs statements as one transaction, prepared, in ONE round trip: begin, the statements and
+ * commit are written together on a reserved connection, and Postgres runs them in order (each
+ * statement sees what committed before it started, so a lock taken by one is held before the
+ * next reads). If a statement fails, the commit that follows ends the aborted transaction as a
+ * rollback, and the first error is thrown. Returns the rows of the last statement.
+ */
+export async function pipelinedTransaction<T extends Record<string, unknown>>(db: Database, statements: SQL[]): Promise<T[]> {
+  const reserved = await db.$client.reserve();
+  try {
+    const queries = [
+      reserved.unsafe('begin').execute(),
+      ...statements.map((statement) => {
+        const { sql: text, params } = dialect.sqlToQuery(statement);
+        return reserved.unsafe(text, params as never[], { prepare: true }).execute();
+      }),
+      reserved.unsafe('commit').execute(),
+    ];
+    const settled = await Promise.allSettled(queries);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return (settled[settled.length - 2] as PromiseFulfilledResult<unknown>).value as T[];
+  } finally {
+    reserved.release();
+  }
+}

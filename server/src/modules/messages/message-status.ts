@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { pgArray } from '../../lib/sql.js';
 import { messageStatusEvents, messages, STATUS_RANK, type MessageRow, type MessageStatus } from './messages.table.js';
 
 type Db = Pick<Database, 'select' | 'update' | 'insert'>;
@@ -13,8 +14,16 @@ type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 /** Takes the transaction-scoped advisory locks of these wamids, sorted: overlapping sets cannot deadlock. */
 export async function lockWamids(tx: Pick<Tx, 'execute'>, wamids: string[]): Promise<void> {
   if (wamids.length === 0) return;
-  const list = sql.join([...new Set(wamids)].sort().map((w) => sql`(${w})`), sql`, `);
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(w)) from (values ${list}) as v(w) order by w`);
+  await tx.execute(wamidLocksSql(wamids));
+}
+
+/**
+ * The statement lockWamids runs. Sorted by Postgres in byte order (collate "C"), whatever the
+ * database's collation: every holder of these locks (sender, reconcile, worker) takes them in
+ * one order.
+ */
+export function wamidLocksSql(wamids: string[]) {
+  return sql`select pg_advisory_xact_lock(hashtext(w)) from unnest(${pgArray([...new Set(wamids)])}::text[]) as w order by w collate "C"`;
 }
 
 /** Meta's status names for our outbound messages; anything else is not a message status. */

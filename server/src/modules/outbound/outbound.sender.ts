@@ -441,7 +441,8 @@ export class OutboundSender {
     if (sent.length === 0) return;
     const wamids = sent.map((s) => s.wamid);
     const recorded = await retrying(() => this.deps.sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(hashtext(w)) from unnest(${pgArray([...new Set(wamids)].sort())}::text[]) as w order by w`;
+      // lockWamids's statement, in this postgres.js transaction.
+      await tx`select pg_advisory_xact_lock(hashtext(w)) from unnest(${pgArray([...new Set(wamids)])}::text[]) as w order by w collate "C"`;
       return tx<{ wamid: string; has_status: boolean }[]>`
         with v (id, attempt_id, wamid) as (select * from unnest(${pgArray(sent.map((s) => s.row.id))}::uuid[], ${pgArray(sent.map((s) => s.attempt.id))}::uuid[], ${pgArray(wamids)}::text[])),
              a as (update message_attempts x set outcome = 'sent', wamid = v.wamid, finished_at = now() from v where x.id = v.attempt_id)

@@ -1,10 +1,10 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { executePrepared, type Database } from '../../db/client.js';
+import { executePrepared, pipelinedTransaction, type Database } from '../../db/client.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import { instances } from '../instances/instances.table.js';
 import { contacts } from '../contacts/contacts.table.js';
 import { messageStatusEvents, messages, STATUS_RANK, type MessageStatus } from '../messages/messages.table.js';
-import { META_STATUSES, applyPendingStatuses, lockWamids } from '../messages/message-status.js';
+import { META_STATUSES, applyPendingStatuses, lockWamids, wamidLocksSql } from '../messages/message-status.js';
 import { emptyActivity } from '../activity/activity.publisher.js';
 import type { ActivityPayload } from '../activity/activity.types.js';
 import { accountEvents, unroutedEvents, webhookEvents } from './webhooks.table.js';
@@ -105,11 +105,9 @@ async function processMessageChanges(db: Database, eventIds: number[]): Promise<
       event_id: event.id, wamid: s.id, tenant_id: routes.get(change.phoneNumberId!)!.tenantId, status: s.status, occurred_at: metaTime(s.timestamp),
       error_code: typeof error?.code === 'number' ? error.code : null, error_title: error?.title ?? error?.message ?? null, error_detail: error?.error_data?.details ?? null, payload: s,
     };
-  }))).map((row, ord) => ({ ord, ...row }))
-    // Sorted by wamid: the statement takes their advisory locks in this order (see applyStatusesSql).
-    .sort((x, y) => (x.wamid < y.wamid ? -1 : x.wamid > y.wamid ? 1 : x.ord - y.ord));
+  }))).map((row, ord) => ({ ord, ...row }));
   const finished = toApply.map((e) => ({ id: e.id, tenant_ids: [...new Set(e.changes.map((c) => routes.get(c.phoneNumberId!)!.tenantId))] }));
-  const result = await executePrepared<{ kind: 'event' | 'message' | 'status'; id: string | null; wamid: string | null; status: string | null; tenant_id: string | null }>(db, sql`
+  const statement = sql`
     with locked as (
       select id from webhook_events
       where id = any(${ids}::bigint[]) and state in ('received', 'processing', 'failed')
@@ -129,7 +127,14 @@ async function processMessageChanges(db: Database, eventIds: number[]): Promise<
     select 'message', id::text, wamid, null, null from inserted
     union all
     -- Each status stored now, with the message it is about (as it was before this statement).
-    select 'status', m.id::text, f.wamid, f.status, m.tenant_id from fresh_statuses f left join messages m on m.wamid = f.wamid`);
+    select 'status', m.id::text, f.wamid, f.status, m.tenant_id from fresh_statuses f left join messages m on m.wamid = f.wamid`;
+  type Row = { kind: 'event' | 'message' | 'status'; id: string | null; wamid: string | null; status: string | null; tenant_id: string | null };
+  // With statuses, the wamids' locks come first, in a statement of their own (lockWamids's, as
+  // the general path and the sender take them): the main statement then starts after any send
+  // recording one of these wamids has committed, and sees it. Still one round trip.
+  const result = statusRows.length === 0
+    ? await executePrepared<Row>(db, statement)
+    : await pipelinedTransaction<Row>(db, [wamidLocksSql(statusRows.map((s) => s.wamid)), statement]);
 
   const done = new Set(result.filter((r) => r.kind === 'event').map((r) => Number(r.id)));
   const inbound: StoredInbound = { fresh: new Map(result.filter((r) => r.kind === 'message').map((r) => [r.wamid!, r.id!])) };
@@ -168,8 +173,7 @@ const RANK = (column: string) => sql.raw(`(case ${column} ${Object.entries(STATU
 
 /**
  * CTEs that store the statuses not stored yet (`fresh_statuses`: each with the event that stored
- * it, the first of the job among the events `onlyEvents` names; `statusRows` sorted by wamid)
- * and move each message they are
+ * it, the first of the job among the events `onlyEvents` names) and move each message they are
  * about forward, as applyPendingStatuses does: the highest-ranked status of every one known for
  * its wamid (failed is terminal), the first time of each, and the first failure's error. The
  * statuses stored before this statement are read from the table and this statement's own from
@@ -183,9 +187,6 @@ function applyStatusesSql(statusRows: { ord: number; wamid: string }[], onlyEven
       from jsonb_to_recordset(${JSON.stringify(statusRows)}::jsonb)
         as s(ord int, event_id bigint, wamid text, tenant_id uuid, status text, occurred_at timestamptz, error_code int, error_title text, error_detail text, payload jsonb)
       where s.event_id in (select id from ${sql.raw(onlyEvents)})
-        -- The wamids' advisory locks (lockWamids's), taken in the rows' order, sorted by the caller,
-        -- while this CTE is read in full, before any status or message is written.
-        and pg_advisory_xact_lock(hashtext(s.wamid))::text = ''
       order by s.wamid, s.status, s.ord
     ), status_inserted as (
       insert into message_status_events (wamid, tenant_id, status, occurred_at, error_code, error_title, error_detail, payload)
