@@ -205,11 +205,11 @@ if (ingest) {
 console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1,000/s, 1 server, 1 worker): delivered %d of %d, p50 %s ms  p99 %s ms (goal p99 ≤ 50 ms)',
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
-  ((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total)).toFixed(0), (((cpuAfter.busy - cpuBefore.busy) / posted) * 1e6 / CLOCK_TICKS).toFixed(0));
+  ...machineCpuFigures(cpuBefore, cpuAfter, posted));
 console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted));
 console.log('status → subscription (the same sockets, %d status webhooks of outbound messages at 1,000/s): delivered %d of %d, p50 %s ms  p99 %s ms; machine %s%% busy, %s µs of CPU per status',
   statusWebhooks.length, statusLatencies.length, statusWebhooks.length * 4, pct(statusLatencies, 50).toFixed(1), pct(statusLatencies, 99).toFixed(1),
-  ((100 * (statusCpuAfter.busy - statusCpuBefore.busy)) / (statusCpuAfter.total - statusCpuBefore.total)).toFixed(0), (((statusCpuAfter.busy - statusCpuBefore.busy) / statusWebhooks.length) * 1e6 / CLOCK_TICKS).toFixed(0));
+  ...machineCpuFigures(statusCpuBefore, statusCpuAfter, statusWebhooks.length));
 
 poster.close();
 await Promise.all(clients.map((c) => c.dispose()));
@@ -305,6 +305,12 @@ function machineCpu(): { busy: number; total: number } {
   // Busy is work done here; time the hypervisor gave to other guests (steal) is neither.
   const busy = user + nice + system + irq + softirq;
   return { busy, total: busy + idle + iowait + (steal ?? 0) };
+}
+
+/** Between two machineCpu readings: the share of both cores busy (%) and the CPU µs per event, printable. */
+function machineCpuFigures(before: ReturnType<typeof machineCpu>, after: ReturnType<typeof machineCpu>, events: number): [string, string] {
+  const busy = after.busy - before.busy;
+  return [((100 * busy) / (after.total - before.total)).toFixed(0), (((busy / events) * 1e6) / CLOCK_TICKS).toFixed(0)];
 }
 
 /** CPU time (clock ticks) of every process on the machine, with its parent and name, from /proc. */

@@ -26,11 +26,13 @@ const dialect = new PgDialect();
  * (Parse/Describe, wait for the parameter types, then Bind/Execute). Unprepared, every query is
  * planned for its values, which keeps drizzle's many queries safe from a generic plan made while a
  * table was small (autovacuum re-plans them only once it analyzes). So this is for hot paths
- * whose plans do not depend on table sizes: lookups by primary or unique key.
+ * whose plans do not depend on table sizes: lookups by primary or unique key. `on`: the
+ * database, or a postgres.js transaction or reserved connection to run it in.
  */
-export function executePrepared<T extends Record<string, unknown>>(db: Database, query: SQL): Promise<T[]> {
+export function executePrepared<T extends Record<string, unknown>>(on: Database | postgres.Sql | postgres.TransactionSql, query: SQL): Promise<T[]> {
   const { sql: text, params } = dialect.sqlToQuery(query);
-  return db.$client.unsafe<T[]>(text, params as never[], { prepare: true });
+  const client = '$client' in on ? on.$client : on;
+  return client.unsafe<T[]>(text, params as never[], { prepare: true }).execute();
 }
 
 /**
@@ -45,10 +47,7 @@ export async function pipelinedTransaction<T extends Record<string, unknown>>(db
   try {
     const queries = [
       reserved.unsafe('begin').execute(),
-      ...statements.map((statement) => {
-        const { sql: text, params } = dialect.sqlToQuery(statement);
-        return reserved.unsafe(text, params as never[], { prepare: true }).execute();
-      }),
+      ...statements.map((statement) => executePrepared(reserved, statement)),
       reserved.unsafe('commit').execute(),
     ];
     const settled = await Promise.allSettled(queries);

@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
-import type { Database } from '../../db/client.js';
+import { executePrepared, type Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import { pgArray } from '../../lib/sql.js';
 import { Semaphore } from '../../lib/semaphore.js';
@@ -9,7 +9,7 @@ import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent
 import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
 import { campaigns } from '../campaigns/campaigns.table.js';
 import { contacts } from '../contacts/contacts.table.js';
-import { applyPendingStatuses, lockWamids } from '../messages/message-status.js';
+import { applyPendingStatuses, lockWamids, wamidLocksSql } from '../messages/message-status.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import type { SendLimiter, WaitReason } from './limiter.js';
@@ -441,8 +441,7 @@ export class OutboundSender {
     if (sent.length === 0) return;
     const wamids = sent.map((s) => s.wamid);
     const recorded = await retrying(() => this.deps.sql.begin(async (tx) => {
-      // lockWamids's statement, in this postgres.js transaction.
-      await tx`select pg_advisory_xact_lock(hashtext(w)) from unnest(${pgArray([...new Set(wamids)])}::text[]) as w order by w collate "C"`;
+      await executePrepared(tx, wamidLocksSql(wamids));
       return tx<{ wamid: string; has_status: boolean }[]>`
         with v (id, attempt_id, wamid) as (select * from unnest(${pgArray(sent.map((s) => s.row.id))}::uuid[], ${pgArray(sent.map((s) => s.attempt.id))}::uuid[], ${pgArray(wamids)}::text[])),
              a as (update message_attempts x set outcome = 'sent', wamid = v.wamid, finished_at = now() from v where x.id = v.attempt_id)

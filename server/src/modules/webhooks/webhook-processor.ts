@@ -100,10 +100,10 @@ async function processMessageChanges(db: Database, eventIds: number[]): Promise<
   const { contactRows, pending } = inboundOf(toApply, routes);
   const messageRows = inboundRows(pending);
   const statusRows = toApply.flatMap((event) => event.changes.flatMap((change) => statusesOf(change).map((s) => {
-    const error = s.errors?.[0];
+    const error = statusError(s);
     return {
       event_id: event.id, wamid: s.id, tenant_id: routes.get(change.phoneNumberId!)!.tenantId, status: s.status, occurred_at: metaTime(s.timestamp),
-      error_code: typeof error?.code === 'number' ? error.code : null, error_title: error?.title ?? error?.message ?? null, error_detail: error?.error_data?.details ?? null, payload: s,
+      error_code: error.code, error_title: error.title, error_detail: error.detail, payload: s,
     };
   }))).map((row, ord) => ({ ord, ...row }));
   const finished = toApply.map((e) => ({ id: e.id, tenant_ids: [...new Set(e.changes.map((c) => routes.get(c.phoneNumberId!)!.tenantId))] }));
@@ -227,6 +227,12 @@ function applyStatusesSql(statusRows: { ord: number; wamid: string }[], onlyEven
         or (m.read_at is null and s.read_at is not null) or (m.failed_at is null and s.failed_at is not null))
       returning m.id
     )`;
+}
+
+/** Meta's first error of a status, as message_status_events keeps it. */
+function statusError(s: MetaStatus) {
+  const error = s.errors?.[0];
+  return { code: typeof error?.code === 'number' ? error.code : null, title: error?.title ?? error?.message ?? null, detail: error?.error_data?.details ?? null };
 }
 
 /** The live-feed item of a status stored now. */
@@ -482,10 +488,10 @@ function showInboundMessages(inbound: StoredInbound, route: Route, change: Webho
 
 async function applyStatuses(tx: Tx, route: Route, change: WebhookChange, eventId: number, activity: Activity[], count: (k: string) => void): Promise<void> {
   for (const s of statusesOf(change)) {
-    const error = s.errors?.[0];
+    const error = statusError(s);
     const inserted = await tx.insert(messageStatusEvents).values({
       wamid: s.id, tenantId: route.tenantId, status: s.status as MessageStatus, occurredAt: metaTime(s.timestamp),
-      errorCode: typeof error?.code === 'number' ? error.code : null, errorTitle: error?.title ?? error?.message ?? null, errorDetail: error?.error_data?.details ?? null, payload: s,
+      errorCode: error.code, errorTitle: error.title, errorDetail: error.detail, payload: s,
     }).onConflictDoNothing().returning({ id: messageStatusEvents.id });
     if (inserted.length === 0) continue; // the same status again: nothing changes
     count('statuses');
