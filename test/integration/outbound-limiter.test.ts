@@ -118,6 +118,18 @@ describe(SendLimiter.name, () => {
     expect([...(await short.renew(n, ['ta', 'tb']))]).toEqual(['tb']);
   });
 
+  it('renews a slot granted a moment before, even within the same millisecond', async () => {
+    const limiter = new SendLimiter(redis, { prefix: `{test-limiter-${randomBytes(4).toString('hex')}}`, leaseMs: 10_000 });
+    await limiter.markStarted(0);
+    const n = number();
+    const renewed = [];
+    for (let i = 0; i < 20; i++) {
+      expect(await limiter.acquire(n, 1000, `r${i}`, `t${i}`)).toEqual({ granted: true });
+      renewed.push(...(await limiter.renew(n, [`t${i}`])));
+    }
+    expect(renewed).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`));
+  });
+
   it('counts accepted sends per second for the dashboard', async () => {
     const n = number();
     for (let i = 0; i < 3; i++) {

@@ -215,14 +215,21 @@ redis.call('SET', KEYS[1], now + tonumber(ARGV[1]))
 return 1
 `;
 
-// Extends the lease of granted slots that still exist (ZADD XX: an expired slot is not brought
-// back). KEYS: slots. ARGV: lease, then the tokens. Returns 1 or 0 per token.
+// Extends the lease of granted slots that still exist (an expired slot is not brought back).
+// KEYS: slots. ARGV: lease, then the tokens. Returns 1 or 0 per token. Whether a slot is held is
+// its score (ZADD's CH count is 0 when a renewal in the acquiring millisecond changes nothing).
 const RENEW = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 for i = 2, #ARGV do
-  out[i - 1] = redis.call('ZADD', KEYS[1], 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i])
+  local held = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if held and tonumber(held) > now then
+    redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[i])
+    out[i - 1] = 1
+  else
+    out[i - 1] = 0
+  end
 end
 return out
 `;
