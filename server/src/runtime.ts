@@ -13,7 +13,7 @@ import { GraphClient } from './meta/graph-client.js';
 import { ActivityPublisher } from './modules/activity/activity.publisher.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
-import { webhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { webhookReceiver, webhookVerifyRoute } from './modules/webhooks/webhooks.routes.js';
 import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
 import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
 import { reconcileUnknownMessages, repairRecentStatuses, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
@@ -66,7 +66,8 @@ export async function startServer(env: Env, options: { migrate?: boolean; host?:
   const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message));
   const app = await createHttpApp({
     ...core,
-    routes: [webhookRoutes({ appSecret: env.META_APP_SECRET, verifyToken: env.META_VERIFY_TOKEN, ingest })],
+    routes: [webhookVerifyRoute({ verifyToken: env.META_VERIFY_TOKEN })],
+    rawRoutes: [(metrics) => webhookReceiver({ appSecret: env.META_APP_SECRET, ingest, received: metrics.webhooksReceived })],
   });
   const address = await app.listen({ port: env.PORT, host: options.host ?? '0.0.0.0' });
   const port = (app.server.address() as { port: number }).port;

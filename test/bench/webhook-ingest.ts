@@ -14,7 +14,8 @@
 // printed too.
 //
 // Env: BENCH_SECONDS (measured seconds per phase, default 10), BENCH_DATABASE_URL (default
-// wabahub_bench, dropped and recreated here), BENCH_ONLY=latency (the latency phases alone).
+// wabahub_bench, dropped and recreated here), BENCH_ONLY=latency or ingest (those phases alone),
+// BENCH_CPU_PROFILE=dir (the spawned server and worker write V8 CPU profiles there when they exit).
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { BENCH_DATABASE_URL, analyzeBenchDatabase, freshBenchDatabase } from './_bench-db.js';
@@ -46,6 +47,8 @@ const { pgArray } = await import('../../server/src/lib/sql.js');
 await freshBenchDatabase();
 const env = testEnv({ META_APP_SECRET: SECRET });
 const childEnv = roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, NODE_ENV: 'test', PORT: '0' });
+const nodeArgs = process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : [];
+const spawnMeasured = (role: 'server' | 'worker', roleEnv: Record<string, string>) => spawnRole(role, roleEnv, 30_000, nodeArgs);
 const core = await createCore(env);
 const sql = core.database.sql;
 const run = randomBytes(4).toString('hex');
@@ -79,8 +82,9 @@ function webhook(tag = ''): SignedWebhook {
   return { body, signature: signPayload(body, SECRET), wamid };
 }
 
-// BENCH_ONLY=latency skips the ingest phases (for working on the latency phase alone).
+// BENCH_ONLY=latency skips the ingest phases, BENCH_ONLY=ingest the latency phases (for working on one alone).
 const LATENCY_ONLY = process.env.BENCH_ONLY === 'latency';
+const INGEST_ONLY = process.env.BENCH_ONLY === 'ingest';
 // Enough signed bodies for 20,000 req/s over warm-up and measurement; past that, signed on demand.
 let signed: SignedWebhook[] = LATENCY_ONLY ? [] : Array.from({ length: 20_000 * (DURATION + WARMUP_SECONDS) }, () => webhook());
 let nextSigned = 0;
@@ -99,26 +103,57 @@ async function load(url: string, opts: { method?: string; bodies?: boolean; rate
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx + result.errors + result.timeouts, acknowledged: result['2xx'] };
 }
 
+/** A load with the CPU every process spent on it, per request (the named roles and, by name, the rest: autocannon is `bench`). */
+async function measuredLoad(url: string, opts: Parameters<typeof load>[1], roles: Record<string, number>): Promise<Figures & { cpu: string }> {
+  const before = processCpu();
+  const figures = await load(url, opts);
+  const after = processCpu();
+  return { ...figures, cpu: cpuByProcess(before, after, { ...roles, bench: process.pid }, figures.rps * (opts.duration ?? DURATION)) };
+}
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 const ingest = LATENCY_ONLY ? null : await measureIngest();
+if (ingest) {
+  const { bareFigures, ingestFigures, autocannonFixed, paced, acknowledged, committed } = ingest;
+  console.log('\nwebhook ingest (POST /webhooks/whatsapp, signed unique webhooks, %d connections, %d s after %d s of warm-up; each server is one process)', CONNECTIONS, DURATION, WARMUP_SECONDS);
+  for (const [when, bare] of [['before', bareFigures.before], ['after', bareFigures.after]] as const) {
+    console.log('  bare Node http hello-world, %s wabahub: %s req/s  p50 %d ms  p99 %d ms; CPU per request (µs): %s', when, bare.rps.toFixed(0), bare.p50, bare.p99, bare.cpu);
+  }
+  console.log('  wabahub ingest (1 server process): %s req/s  p50 %d ms  p99 %d ms  (%d non-2xx); CPU per request (µs): %s', ingestFigures.rps.toFixed(0), ingestFigures.p50, ingestFigures.p99, ingestFigures.non2xx, ingestFigures.cpu);
+  console.log('  ratio: %s%% of the bare server\'s mean %s req/s (goal ≥ 25%%)', ((ingestFigures.rps / bareFigures.rps) * 100).toFixed(1), bareFigures.rps.toFixed(0));
+  console.log('  acknowledged 2xx (warm-up, ingest, fixed rate): %d, committed rows: %d (%s)', acknowledged, committed, committed >= acknowledged ? 'every acknowledged event committed' : 'MISSING ROWS');
+  console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms from when each request was due (p99 %s ms from when it was sent), %d non-2xx (goal p99 ≤ 20 ms)',
+    pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), pct(paced.fromSend, 99).toFixed(1), paced.failed);
+  console.log('  (autocannon at 1,000 req/s, 20 connections, each sending its share at the start of every second: p50 %d ms  p99 %d ms)', autocannonFixed.p50, autocannonFixed.p99);
+}
+if (INGEST_ONLY) {
+  await core.close();
+  process.exit(ingest!.committed >= ingest!.acknowledged ? 0 : 1);
+}
 
 /** The ingest phases: the bare baseline, full load, 1,000 req/s (autocannon and paced), and the count of committed rows. */
 async function measureIngest() {
   // Baseline: a bare Node http server answering "hello", in its own process like ours.
+  // Measured before and after wabahub, and compared with their mean: this VM's speed drifts
+  // by a third within minutes, which one reading taken first would put into the ratio.
   const bareProc = await spawnBare();
   await load(bareProc.url, { duration: WARMUP_SECONDS });
-  const bareFigures = await load(bareProc.url, {});
-  bareProc.kill();
+  const bareBefore = await measuredLoad(bareProc.url, {}, { bare: bareProc.pid });
 
-  const server = await spawnRole('server', childEnv);
+  const server = await spawnMeasured('server', childEnv);
   const webhookUrl = `${server.url}/webhooks/whatsapp`;
   const warmup = await load(webhookUrl, { method: 'POST', bodies: true, duration: WARMUP_SECONDS });
-  const ingestFigures = await load(webhookUrl, { method: 'POST', bodies: true });
+  const ingestFigures = await measuredLoad(webhookUrl, { method: 'POST', bodies: true }, { server: server.child.pid! });
+  const bareAfter = await measuredLoad(bareProc.url, {}, { bare: bareProc.pid });
+  bareProc.kill();
+  const bareFigures = { before: bareBefore, after: bareAfter, rps: (bareBefore.rps + bareAfter.rps) / 2 };
   const autocannonFixed = await load(webhookUrl, { method: 'POST', bodies: true, rate: 1000, duration: DURATION, connections: 20 });
   signed = [];
   const ingestPoster = await createPoster(server.url!, 20);
   const paced = await pacedTraffic(ingestPoster, signedAhead(1000 * DURATION, 'fixed'), 1000);
   ingestPoster.close();
   await server.kill();
+  if (process.env.EXP) console.log(server.output().split("\n").filter((l) => l.includes("[exp]")).join("\n"));
 
   // The database is this run's alone: every row is one of the bodies above, each unique.
   const acknowledged = warmup.acknowledged + ingestFigures.acknowledged + autocannonFixed.acknowledged + paced.acknowledged;
@@ -137,8 +172,8 @@ async function measureIngest() {
 // watching (4 per tenant, each filtered to its tenant by the server), 1,000 events/s.
 const latencyPrefix = `${PREFIX}-latency`;
 const latencyEnv = { ...childEnv, WABAHUB_QUEUE_PREFIX: latencyPrefix };
-const latencyServer = await spawnRole('server', latencyEnv);
-const worker = await spawnRole('worker', latencyEnv);
+const latencyServer = await spawnMeasured('server', latencyEnv);
+const worker = await spawnMeasured('worker', latencyEnv);
 const latencies: number[] = [];
 const statusLatencies: number[] = [];
 const sentAt = new Map<string, number>();
@@ -190,18 +225,6 @@ await pacedTraffic(poster, statusWebhooks, 1000, (w) => sentAt.set(w.wamid, perf
 const statusCpuAfter = machineCpu();
 await new Promise((r) => setTimeout(r, 3000));
 
-const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
-if (ingest) {
-  const { bareFigures, ingestFigures, autocannonFixed, paced, acknowledged, committed } = ingest;
-  console.log('\nwebhook ingest (POST /webhooks/whatsapp, signed unique webhooks, %d connections, %d s after %d s of warm-up; each server is one process)', CONNECTIONS, DURATION, WARMUP_SECONDS);
-  console.log('  bare Node http hello-world: %s req/s  p50 %d ms  p99 %d ms', bareFigures.rps.toFixed(0), bareFigures.p50, bareFigures.p99);
-  console.log('  wabahub ingest (1 server process): %s req/s  p50 %d ms  p99 %d ms  (%d non-2xx)', ingestFigures.rps.toFixed(0), ingestFigures.p50, ingestFigures.p99, ingestFigures.non2xx);
-  console.log('  ratio: %s%% of the bare server (goal ≥ 25%%)', ((ingestFigures.rps / bareFigures.rps) * 100).toFixed(1));
-  console.log('  acknowledged 2xx (warm-up, ingest, fixed rate): %d, committed rows: %d (%s)', acknowledged, committed, committed >= acknowledged ? 'every acknowledged event committed' : 'MISSING ROWS');
-  console.log('  at a fixed 1,000 req/s, evenly paced: p50 %s ms  p99 %s ms from when each request was due (p99 %s ms from when it was sent), %d non-2xx (goal p99 ≤ 20 ms)',
-    pct(paced.latencies, 50).toFixed(1), pct(paced.latencies, 99).toFixed(1), pct(paced.fromSend, 99).toFixed(1), paced.failed);
-  console.log('  (autocannon at 1,000 req/s, 20 connections, each sending its share at the start of every second: p50 %d ms  p99 %d ms)', autocannonFixed.p50, autocannonFixed.p99);
-}
 console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at 1,000/s, 1 server, 1 worker): delivered %d of %d, p50 %s ms  p99 %s ms (goal p99 ≤ 50 ms)',
   posted, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
@@ -351,9 +374,9 @@ function cpuByProcess(before: ReturnType<typeof processCpu>, after: ReturnType<t
   return [...totals].filter(([, t]) => perEvent(t) >= 5).sort((x, y) => y[1] - x[1]).map(([group, t]) => `${group} ${perEvent(t).toFixed(0)}`).join(', ');
 }
 
-async function spawnBare(): Promise<{ url: string; kill: () => void }> {
+async function spawnBare(): Promise<{ url: string; pid: number; kill: () => void }> {
   const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, ['-e', "const s=require('http').createServer((q,r)=>r.end('hello')).listen(0,'127.0.0.1',()=>console.log('port '+s.address().port))"], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => child.stdout!.on('data', (d: Buffer) => { const m = /port (\d+)/.exec(d.toString()); if (m) resolve(Number(m[1])); }));
-  return { url: `http://127.0.0.1:${port}`, kill: () => child.kill() };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid!, kill: () => child.kill() };
 }

@@ -217,6 +217,43 @@ describe('POST /webhooks/whatsapp', () => {
       expect(await countStored(body)).toBe(0);
     });
 
+    it('rejects a chunked body (no Content-Length) once it passes 1 MB, and stores nothing', async () => {
+      const { request } = await import('node:http');
+      const tag = uniqueTag();
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${server.url}/webhooks/whatsapp`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': 'sha256=' + '0'.repeat(64) } }, (res) => { res.resume(); resolve(res.statusCode!); });
+        req.on('error', reject);
+        req.write(`{"object":"whatsapp_business_account","tag":"${tag}","entry":[],"pad":"`);
+        // Written in 64 KB pieces until the server answers: it must not wait for the end.
+        const piece = 'x'.repeat(64 * 1024);
+        let written = 0;
+        const more = () => { while (written < 2 * 1024 * 1024 && req.write(piece)) written += piece.length; if (written < 2 * 1024 * 1024) req.once('drain', () => { written += piece.length; more(); }); };
+        more();
+      });
+      expect(status).toBe(413);
+      const [{ n }] = await sql()`select count(*)::int as n from webhook_events where position(${tag}::bytea in raw_body) > 0`;
+      expect(n).toBe(0);
+    });
+
+    it('takes the POST with a query string on the URL, and counts every outcome in /metrics', async () => {
+      const outcomes = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return Object.fromEntries([...text.matchAll(/^wabahub_webhooks_received_total\{outcome="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+      };
+      const before = await outcomes();
+      const body = loadFixture('inbound-text', { tag: uniqueTag() });
+      const { signPayload } = await import('../../server/src/meta/signature.js');
+      const stored = await fetch(`${server.url}/webhooks/whatsapp?source=meta`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signPayload(body, SECRET) }, body });
+      expect(stored.status).toBe(200);
+      expect((await postWebhook(server.url, body, SECRET)).body).toMatchObject({ received: true, duplicate: true });
+      expect((await postWebhook(server.url, body, null)).status).toBe(401);
+      const after = await outcomes();
+      const delta = (outcome: string) => (after[outcome] ?? 0) - (before[outcome] ?? 0);
+      expect({ stored: delta('stored'), duplicate: delta('duplicate'), bad_signature: delta('bad_signature') }).toEqual({ stored: 1, duplicate: 1, bad_signature: 1 });
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/wabahub_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/whatsapp",status="200"\} [1-9]/);
+    });
+
     it('answers malformed JSON with 400 and keeps it for inspection as rejected', async () => {
       const body = `{"object":"whatsapp_business_account","entry":[ ${uniqueTag()}`;
       const response = await postWebhook(server.url, body, SECRET);

@@ -14,8 +14,9 @@ export interface RoleProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function spawnRole(role: 'server' | 'worker', env: Record<string, string>, timeoutMs = 30_000): Promise<RoleProcess> {
-  const child = spawn(TSX, [ENTRY[role]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `nodeArgs` go to Node before the entry (as `--cpu-prof`, which NODE_OPTIONS may not carry). */
+export function spawnRole(role: 'server' | 'worker', env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<RoleProcess> {
+  const child = spawn(TSX, [...nodeArgs, ENTRY[role]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const handle = (url: string | null): RoleProcess => ({

@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Transform } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -18,7 +19,7 @@ import { queryLimits } from '../graphql/limits.js';
 import { formatError } from '../graphql/format-error.js';
 import type { RedisPubSub } from '../graphql/pubsub.js';
 import { DomainError } from '../lib/errors.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 
 export const GRAPHQL_BODY_LIMIT = 256 * 1024;
 /**
@@ -37,13 +38,44 @@ export interface HttpDeps {
   services: Services;
   /** Routes added by other domains (webhooks, onboarding) before the server listens. */
   routes?: ((app: FastifyInstance) => Promise<void> | void)[];
+  /** Hot routes served by Node's request handler ahead of Fastify (see RawRoute). */
+  rawRoutes?: ((metrics: Metrics) => RawRoute)[];
+}
+
+/**
+ * A route that needs none of Fastify's machinery and is called often enough for it to show: its
+ * handler gets Node's request and response. Metrics still count it as a route like any other.
+ */
+export interface RawRoute {
+  method: string;
+  path: string;
+  handle(request: IncomingMessage, response: ServerResponse): void;
 }
 
 /** The one HTTP server: GraphQL over HTTP and websockets, health, metrics, the dashboard. */
 export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { services } = deps;
-  const app = Fastify({ logger: false, bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true });
   const metrics = createMetrics();
+  const rawRoutes = new Map((deps.rawRoutes ?? []).map((make) => make(metrics)).map((route) => [`${route.method} ${route.path}`, route]));
+  const app = Fastify({
+    logger: false, bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true,
+    serverFactory: (fastifyHandler, options) => {
+      const server = createServer((request, response) => {
+        const query = request.url!.indexOf('?');
+        const route = rawRoutes.get(`${request.method} ${query === -1 ? request.url : request.url!.slice(0, query)}`);
+        if (!route) return fastifyHandler(request, response);
+        const started = performance.now();
+        response.once('finish', () => metrics.httpDuration.observe({ method: route.method, route: route.path, status: String(response.statusCode) }, (performance.now() - started) / 1000));
+        route.handle(request, response);
+      });
+      // What Fastify sets on a server it makes itself (its defaults are filled in by now).
+      const timeouts = options as { keepAliveTimeout: number; requestTimeout: number; connectionTimeout: number };
+      server.keepAliveTimeout = timeouts.keepAliveTimeout;
+      server.requestTimeout = timeouts.requestTimeout;
+      server.setTimeout(timeouts.connectionTimeout);
+      return server;
+    },
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);

@@ -17,7 +17,13 @@ export function createMetrics() {
     labelNames: ['operation', 'outcome'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, graphqlOperations };
+  const webhooksReceived = new Counter({
+    name: 'wabahub_webhooks_received_total',
+    help: "Meta's webhook POSTs by outcome: stored, duplicate, rejected (not JSON), bad_signature, too_large, unavailable (Postgres down)",
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, httpDuration, graphqlOperations, webhooksReceived };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
