@@ -153,7 +153,6 @@ async function measureIngest() {
   const paced = await pacedTraffic(ingestPoster, signedAhead(1000 * DURATION, 'fixed'), 1000);
   ingestPoster.close();
   await server.kill();
-  if (process.env.EXP) console.log(server.output().split("\n").filter((l) => l.includes("[exp]")).join("\n"));
 
   // The database is this run's alone: every row is one of the bodies above, each unique.
   const acknowledged = warmup.acknowledged + ingestFigures.acknowledged + autocannonFixed.acknowledged + paced.acknowledged;

@@ -70,8 +70,6 @@ export class WebhookIngest {
   private async flush(): Promise<void> {
     if (this.queue.length === 0 || this.inFlight >= MAX_IN_FLIGHT) return;
     const batch = this.queue.splice(0, MAX_BATCH);
-    (globalThis as any).__flushes = ((globalThis as any).__flushes ?? 0) + 1; (globalThis as any).__events = ((globalThis as any).__events ?? 0) + batch.length;
-    if (!(globalThis as any).__t) (globalThis as any).__t = setInterval(() => { const g = globalThis as any; if (g.__flushes) console.error(`[exp] flushes/s ${g.__flushes} events/flush ${(g.__events / g.__flushes).toFixed(1)}`); g.__flushes = 0; g.__events = 0; }, 1000).unref();
     this.inFlight++;
     this.schedule();
     try {
