@@ -93,6 +93,28 @@ export interface WorkerOptions {
   sweepIntervalMs?: number;
   /** An unfinished event older than this is re-enqueued (default SWEEP_AFTER_MS). */
   sweepOlderThanMs?: number;
+  /** How long close waits for running jobs (default WORKER_CLOSE_TIMEOUT_MS). */
+  closeTimeoutMs?: number;
+}
+
+/** How long a worker's close waits for its running jobs before it stops without them. */
+export const WORKER_CLOSE_TIMEOUT_MS = 20_000;
+
+/**
+ * Waits for the worker's running jobs up to `timeoutMs`, then stops without them: its Redis
+ * connection is dropped, so their locks lapse and BullMQ hands them to another worker as stalled
+ * (every job is idempotent). A shutdown must end even if one job does not.
+ */
+export async function closeWorker(worker: Worker, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closed = worker.close().then(() => true as const, () => true as const);
+  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
+  const finished = await Promise.race([closed, timedOut]);
+  clearTimeout(timer);
+  if (finished) return;
+  // BullMQ's close, once begun, cannot be forced: it waits on the job's promise, left behind here.
+  console.warn(`[worker] ${worker.name}: jobs still running after ${timeoutMs} ms of closing; stopping without them`);
+  await worker.disconnect();
 }
 
 export async function startWorker(env: Env, options: WorkerOptions = {}): Promise<RunningWorker> {
@@ -111,7 +133,7 @@ export async function startWorker(env: Env, options: WorkerOptions = {}): Promis
     core, workers,
     close: async () => {
       sweeper.stop();
-      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(workers.map((w) => closeWorker(w, options.closeTimeoutMs ?? WORKER_CLOSE_TIMEOUT_MS)));
       connection.disconnect();
       await core.close();
     },

@@ -4,6 +4,9 @@ import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
 import { OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
+import { requeueStaleMessages } from '../../server/src/modules/outbound/outbound.reconcile.js';
+import { createSendLimiter } from '../../server/src/modules/outbound/outbound.limiter.js';
+import { campaignJobId } from '../../server/src/modules/campaigns/campaigns.jobs.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
@@ -330,5 +333,69 @@ describe(OutboundSender.name, () => {
     const row = await waitForStatus(h, id, ['unknown']);
     expect(row.wamid).toBeNull();
     expect(acceptedFor(h.sim, id)).toHaveLength(0);
+  });
+});
+
+describe('jobs out of attempts', () => {
+  // Out of attempts means Postgres refused every try (away for longer than the retries, say). Here a
+  // job is made to fail for good by what it carries: a message id that is not a uuid, which Postgres
+  // refuses on every read. The messages it was to send stay queued, with no job that will run again.
+  const NOT_A_UUID = 'not-a-uuid';
+
+  /** A message stored as `queued` with no job, as sendMessage and sendCampaign leave one before enqueueing it. */
+  async function queuedMessage(s: Awaited<ReturnType<typeof makeSender>>, campaignId: string | null = null) {
+    const sql = h.server.core.database.sql;
+    const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id) values (${s.tenant.id}, ${s.phoneNumber.id}, ${digits(uniqueE164())}) returning id`;
+    const payload = { type: 'template', template: { name: 'hello_world', language: { code: 'en_US' } } };
+    const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, type, text, payload, status, campaign_id)
+      values (${s.tenant.id}, ${s.instance.id}, ${s.phoneNumber.id}, ${contact.id}, 'outbound', 'template', 'Hello World!', ${JSON.stringify(payload)}::jsonb, 'queued', ${campaignId}) returning id`;
+    return message.id as string;
+  }
+  /** Aged past what the sweep looks at (nothing else in this test database is that old), then swept once. */
+  async function sweepAged(ids: string[]) {
+    await h.server.core.database.sql`update messages set updated_at = now() - interval '1 hour' where id in ${h.server.core.database.sql(ids)}`;
+    const core = h.worker.core;
+    return requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, createSendLimiter(core), 30 * 60_000);
+  }
+
+  it('a send whose job failed for good is enqueued again by the sweeper, and sent once', async () => {
+    const s = await makeSender(h);
+    const id = await queuedMessage(s);
+    const queue = h.server.core.queues.outbound;
+    // Its job carries a tenant id that is not a uuid: the sender's every read fails.
+    await queue.add('send', { tenantId: NOT_A_UUID, messageId: id }, { jobId: id, attempts: 1 });
+    await eventually(async () => (await queue.getJobState(id)) === 'failed', 'the job to fail for good');
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await messageRow(h, id)).status).toBe('queued');
+
+    expect(await sweepAged([id])).toBe(1);
+    await waitForStatus(h, id, ['sent', 'delivered', 'read']);
+    expect(acceptedFor(h.sim, id)).toHaveLength(1);
+    expect(await queue.getJobState(id)).not.toBe('failed');
+  });
+
+  it('a campaign batch that failed for good is replaced while its campaign ticks on, and its messages are sent once', async () => {
+    const s = await makeSender(h);
+    const sql = h.server.core.database.sql;
+    const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count, started_at)
+      values (${s.tenant.id}, ${s.instance.id}, 'out of attempts', ${JSON.stringify({ name: 'hello_world', language: 'en_US' })}::jsonb, 'running', 2, now()) returning id`;
+    const ids = [await queuedMessage(s, campaign.id), await queuedMessage(s, campaign.id)];
+    const queue = h.server.core.queues.outbound;
+    // The campaign's ticker is alive (a job under its id, due later): the sweep must not take it as lost.
+    await queue.add('campaign', { tenantId: s.tenant.id, campaignId: campaign.id }, { jobId: campaignJobId(campaign.id), delay: 10 * 60_000 });
+    const batchId = `batch-${ids[0]}-broken`;
+    await queue.add('send-batch', { tenantId: s.tenant.id, campaignId: campaign.id, messageIds: [...ids, NOT_A_UUID] }, { jobId: batchId, attempts: 1 });
+    await eventually(async () => (await queue.getJobState(batchId)) === 'failed', 'the batch to fail for good');
+    expect((await messageRow(h, ids[0])).status).toBe('queued');
+
+    expect(await sweepAged(ids)).toBe(2);
+    for (const id of ids) {
+      await waitForStatus(h, id, ['sent', 'delivered', 'read']);
+      expect(acceptedFor(h.sim, id)).toHaveLength(1);
+    }
+    expect(await queue.getJob(batchId)).toBeUndefined();
+    // Swept again, nothing is left to do for them.
+    expect(await sweepAged(ids)).toBe(0);
+    await (await queue.getJob(campaignJobId(campaign.id)))?.remove();
   });
 });

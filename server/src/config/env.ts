@@ -74,7 +74,7 @@ export const envSpec = {
     if (!Number.isInteger(n) || n < 0) throw new Error(raw);
     return n;
   } }),
-  OUTBOUND_SWEEP_AFTER_MS: variable({ description: 'a queued outbound message that has not moved for this long and has no job is re-enqueued (long: a job may wait minutes for a busy number, and deployments sharing a database must not take each other\'s messages)', expects: 'milliseconds', default: '600000', parse: (raw) => {
+  OUTBOUND_SWEEP_AFTER_MS: variable({ description: 'a queued outbound message that has not moved for this long and has no job (or one out of attempts) is re-enqueued (long: a job may wait minutes for a busy number, and deployments sharing a database must not take each other\'s messages)', expects: 'milliseconds', default: '600000', parse: (raw) => {
     const n = Number(raw);
     if (!Number.isInteger(n) || n < 0) throw new Error(raw);
     return n;

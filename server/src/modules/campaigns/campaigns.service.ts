@@ -135,8 +135,9 @@ export class CampaignService {
       throw new ConflictError(`campaign ${id} is ${campaign.state}; only a paused campaign can be resumed`, { state: campaign.state });
     }
     const row = await this.transition(campaign, ['paused'], campaign.startedAt ? 'running' : 'queued');
-    // Jobs that ran while paused completed without sending, so the messages need fresh jobs.
-    await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, row, `r${Date.now()}`);
+    // Batches that ran while paused completed without sending, so the messages need fresh ones. A
+    // campaign that had not started has no batches yet: its own job enqueues them once it sees it queued.
+    if (row.state === 'running') await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, row, `r${Date.now()}`);
     await enqueueCampaignJob(this.queues.outbound, { tenantId: row.tenantId, campaignId: row.id });
     return row;
   }

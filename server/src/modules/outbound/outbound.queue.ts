@@ -76,3 +76,9 @@ export async function enqueueBatches(queue: Queue, job: { tenantId: string; camp
   }
   for (let i = 0; i < jobs.length; i += 500) await queue.addBulk(jobs.slice(i, i + 500));
 }
+
+/** One campaign batch as it is, due now: a batch replaced after it failed for good. */
+export async function enqueueBatch(queue: Queue, job: SendBatchJob, suffix: string): Promise<void> {
+  const data: SendBatchJob = { tenantId: job.tenantId, campaignId: job.campaignId, messageIds: job.messageIds };
+  await queue.add(OutboundJobName.SendBatch, data, sendJobOptions(`batch-${data.messageIds[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }));
+}

@@ -1,9 +1,9 @@
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { applyPendingStatuses, lockWamids } from '../messages/message-status.js';
-import { enqueueSends } from './outbound.queue.js';
+import { OutboundJobName, enqueueBatch, enqueueSends, type SendBatchJob } from './outbound.queue.js';
 import type { SendLimiter } from './limiter.js';
 import { campaignJobId, enqueueCampaignJob, enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
 
@@ -75,12 +75,14 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
 /**
  * Re-enqueues unsent (queued, or sending when a worker died mid-call) outbound messages that have
  * not moved for `olderThanMs`, whose number and campaign are not paused, and whose job is gone
- * from Redis (a Redis restart, say). Returns how many were enqueued.
+ * from Redis (a Redis restart, say) or failed for good (out of attempts: Postgres away for longer
+ * than its retries). Returns how many were enqueued.
  *
- * A single send's job is named by its message id, so its loss shows directly. A campaign's
- * messages wait in batch jobs named by their first message, so their loss shows through the
- * campaign's own job instead, which lives as long as the campaign is unfinished: when it is gone,
- * the campaign's queued messages are enqueued again on the number's schedule, with a new ticker.
+ * A single send's job is named by its message id, so its loss or failure shows directly. A
+ * campaign's messages wait in batch jobs named by their first message, so their loss shows through
+ * the campaign's own job instead, which lives as long as the campaign is unfinished: when it is
+ * gone, the campaign's queued messages are enqueued again on the number's schedule, with a new
+ * ticker. While it lives, a batch that failed for good is found in the failed set.
  */
 export async function requeueStaleMessages(db: Database, queue: Queue, redis: Redis, limiter: SendLimiter, olderThanMs: number, limit = 2_000): Promise<number> {
   const stale = await db.execute<{ id: string; tenant_id: string; campaign_id: string | null; campaign_state: string | null }>(sql`
@@ -94,17 +96,56 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
   if (stale.length === 0) return 0;
   // Most of them are simply waiting their turn (a delayed job for a busy number): keep those.
   const single = stale.filter((m) => !m.campaign_id);
-  const singleGone = await Promise.all(single.map((m) => redis.exists(queue.toKey(m.id))));
-  const lost = single.filter((_m, i) => singleGone[i] === 0).map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
+  const states = await Promise.all(single.map((m) => jobState(queue, redis, m.id)));
+  // A failed job keeps its id, under which no new job could be added: it goes first.
+  for (const [i, m] of single.entries()) if (states[i] === 'failed') await queue.remove(m.id);
+  const lost = single.filter((_m, i) => states[i] !== 'alive').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
   await enqueueSends(queue, lost);
   let requeued = lost.length;
 
   const campaignsOf = new Map(stale.filter((m) => m.campaign_id).map((m) => [m.campaign_id!, m]));
+  const ticking = new Set<string>();
   for (const [campaignId, { tenant_id: tenantId, campaign_state: state }] of campaignsOf) {
-    if (await redis.exists(queue.toKey(campaignJobId(campaignId)))) continue;
+    if (await redis.exists(queue.toKey(campaignJobId(campaignId)))) {
+      ticking.add(campaignId);
+      continue;
+    }
     // A campaign that never started enqueues its messages itself, once its job runs.
     if (state === 'running') requeued += await enqueueQueuedMessages(db, queue, limiter, { id: campaignId, tenantId }, `s${Date.now()}`);
     await enqueueCampaignJob(queue, { tenantId, campaignId });
+  }
+  if (ticking.size > 0) requeued += await requeueFailedBatches(queue, new Set(stale.filter((m) => ticking.has(m.campaign_id!)).map((m) => m.id)));
+  return requeued;
+}
+
+async function jobState(queue: Queue, redis: Redis, jobId: string): Promise<'gone' | 'failed' | 'alive'> {
+  if ((await redis.exists(queue.toKey(jobId))) === 0) return 'gone';
+  return (await redis.zscore(queue.toKey('failed'), jobId)) === null ? 'alive' : 'failed';
+}
+
+/**
+ * Campaign batches in the failed set that still hold some of `staleIds`: each is replaced by a
+ * batch of those messages, due now (the limiter paces it like any other). Only looked for when a
+ * ticking campaign has stale messages, which healthy campaigns do not. Returns the messages enqueued.
+ */
+async function requeueFailedBatches(queue: Queue, staleIds: Set<string>): Promise<number> {
+  const PAGE = 500;
+  let requeued = 0;
+  const failed: Job<SendBatchJob>[] = [];
+  // Pages of the failed set, newest first; replacing a batch removes it, so the whole set is read first.
+  for (let start = 0; ; start += PAGE) {
+    const page = await queue.getFailed(start, start + PAGE - 1);
+    failed.push(...page.filter((job) => job?.name === OutboundJobName.SendBatch));
+    if (page.length < PAGE) break;
+  }
+  for (const job of failed) {
+    const messageIds = (job.data.messageIds ?? []).filter((id) => staleIds.has(id));
+    if (messageIds.length === 0) continue;
+    // Named after the failed batch (its creation time): two sweeps replacing it at once make one
+    // job. Added before the failed one is removed, so a crash in between loses nothing.
+    await enqueueBatch(queue, { ...job.data, messageIds }, `f${job.timestamp}`);
+    await job.remove().catch(() => {}); // another sweep removed it first
+    requeued += messageIds.length;
   }
   return requeued;
 }
