@@ -34,7 +34,7 @@ export interface ServiceDeps {
 export function createServices({ db, sql, env, redis, queues, graph, activity }: ServiceDeps) {
   const tenants = new TenantService(db);
   const auth = new AuthService(db, env.OPERATOR_API_KEY, tenants);
-  const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants);
+  const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants, graph);
   const instances = new InstanceService(db, phoneNumbers);
   const ruleTemplates = new RuleTemplateService(db);
   const automation = new AutomationService(db, instances, ruleTemplates);

@@ -4,20 +4,25 @@ import { OPERATOR } from '../../server/src/graphql/viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
 import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
+import { startSimulator, DEMO, type Simulator } from '../meta-simulator/src/index.js';
 
 // setup(): the built dashboard served by a real server (real Postgres and Redis), driven in a real
 // chromium. Tenants are made through factories with unique names, so the shared database's other
 // rows never matter: assertions search for the test's own names.
+// The simulator plays Meta where a page's action asks it (a tenant's number must be its own).
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let browser: Browser;
+let sim: Simulator;
 beforeAll(async () => {
   await ensureDashboardBuilt();
-  server = await startTestServer();
+  sim = await startSimulator({ port: 0, quiet: true });
+  server = await startTestServer({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken });
   browser = await launchBrowser();
 }, 180_000);
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  await sim?.close();
 });
 
 describe('dashboard: setup pages', () => {
@@ -105,15 +110,25 @@ describe('dashboard: setup pages', () => {
     await page.goto(`${server.url}/numbers`);
     await page.getByTestId('number-row').first().waitFor();
     expect(await page.getByTestId('number-row').count()).toBe(1);
+    // The tenant's own number at Meta, and the business token Embedded Signup gave it.
+    const waba = sim.createWaba({ id: uniqueMetaId(), subscribed: true });
+    const own = sim.createNumber({ wabaId: waba.id, id: uniqueMetaId() });
+    const token = sim.core.createToken({ kind: 'business', wabaIds: [waba.id] }).token;
     await page.getByTestId('add-number').click();
-    await page.getByTestId('pn-id').fill(uniqueMetaId());
+    await page.getByTestId('pn-id').fill(own.id);
     await page.getByTestId('pn-display').fill('12');
-    await page.getByTestId('pn-waba').fill(uniqueMetaId());
+    await page.getByTestId('pn-waba').fill(waba.id);
     await page.getByTestId('submit-number').click();
     await page.getByTestId('error-pn-display').waitFor();
     expect(await page.getByTestId('error-pn-display').textContent()).toContain('is not a phone number in E.164 form');
     await screenshot(page, '04-numbers-field-error');
     await page.getByTestId('pn-display').fill('+55 11 3333-4444');
+    // Without its business token a tenant cannot show the number is its own.
+    await page.getByTestId('submit-number').click();
+    await page.getByTestId('number-form').getByTestId('error').waitFor();
+    expect(await page.getByTestId('number-form').getByTestId('error').textContent()).toContain('business token');
+    await screenshot(page, '04b-numbers-token-required');
+    await page.locator('#pn-token').fill(token);
     await page.getByTestId('submit-number').click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid=number-row]').length === 2);
     expect(await page.locator('tr.highlight').textContent()).toContain('+551133334444');

@@ -20,7 +20,7 @@ export class AddPhoneNumberInput {
   @Field(() => String, { nullable: true, description: 'The display name Meta verified.' })
   verifiedName?: string | null;
 
-  @Field(() => String, { nullable: true, description: "The number's own business token (write-only; stored encrypted). Without it the app's system token is used." })
+  @Field(() => String, { nullable: true, description: "The number's own business token (write-only; stored encrypted). Without it the app's system token is used. Required of a tenant key: Meta must list the number in the WABA for this token, so a tenant cannot take another client's number." })
   accessToken?: string | null;
 }
 

@@ -12,7 +12,7 @@ export class PhoneNumberResolver {
     return toConnection(await services.phoneNumbers.list(viewer, filter ?? {}, page), PhoneNumber.from);
   }
 
-  @Mutation(() => PhoneNumber, { description: 'Add a phone number to a tenant.' })
+  @Mutation(() => PhoneNumber, { description: 'Add a phone number to a tenant. A tenant key proves the number is its own with its business token (accessToken); the operator may add numbers shared with the app without one.' })
   async addPhoneNumber(@Arg('input', () => AddPhoneNumberInput, { description: 'The number as Meta knows it, and its tenant.' }) input: AddPhoneNumberInput, @Ctx() { viewer, services }: AppContext) {
     return PhoneNumber.from(await services.phoneNumbers.add(viewer, input));
   }

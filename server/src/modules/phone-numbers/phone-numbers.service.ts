@@ -1,7 +1,8 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { findScopedOrFail } from '../../lib/scoped.js';
-import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { ConflictError, ForbiddenError, MetaRequestError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
+import { isMetaApiError, type GraphClient } from '../../meta/index.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { assertMetaId, normalizeE164 } from '../../lib/phone.js';
 import { decryptSecret, encryptSecret } from '../../lib/secrets.js';
@@ -25,6 +26,7 @@ export class PhoneNumberService {
     private readonly db: Database,
     private readonly secretsKey: Buffer,
     private readonly tenants: TenantService,
+    private readonly graph: GraphClient,
   ) {}
 
   async list(viewer: Viewer, filter: { tenantId?: string | null; wabaId?: string | null; status?: string | null }, page: PageRequest) {
@@ -54,6 +56,7 @@ export class PhoneNumberService {
       verifiedName: input.verifiedName?.trim() || null,
       accessToken: input.accessToken ? encryptSecret(input.accessToken, this.secretsKey) : null,
     };
+    if (viewer.kind === 'tenant') await this.assertOwnedBy(input.accessToken, values.wabaId, values.phoneNumberId);
     try {
       const [row] = await this.db.insert(phoneNumbers).values(values).returning();
       return row;
@@ -61,6 +64,26 @@ export class PhoneNumberService {
       // The id is unique across every tenant: say it is taken without saying by whom.
       if (isUniqueViolation(error)) throw new ConflictError(`phoneNumberId ${values.phoneNumberId} is already registered in wabahub`, { field: 'phoneNumberId' });
       throw error;
+    }
+  }
+
+  /**
+   * A tenant adding a number proves it is its own: with the business token it got from Embedded
+   * Signup, Meta must list the number in that WABA. Otherwise a tenant could take another client's
+   * Phone Number ID before that client registers it, and the client's messages would be routed to
+   * it. Numbers shared with the app's system user alone are the operator's to add.
+   */
+  private async assertOwnedBy(token: string | null | undefined, wabaId: string, phoneNumberId: string): Promise<void> {
+    if (!token) throw new ForbiddenError("a tenant adds a number with its business token (accessToken, from Embedded Signup), so Meta can show the number is the tenant's; the operator adds numbers shared with the app");
+    let numbers;
+    try {
+      numbers = await this.graph.listPhoneNumbers(wabaId, token);
+    } catch (error) {
+      if (isMetaApiError(error)) throw new MetaRequestError(`Meta refused to list the numbers of WABA ${wabaId} with this accessToken: (#${error.code}) ${error.message}`, { field: 'accessToken', metaCode: error.code, kind: error.kind });
+      throw error;
+    }
+    if (!numbers.some((n) => n.id === phoneNumberId)) {
+      throw new ValidationError(`Meta lists no phone number ${phoneNumberId} in WABA ${wabaId} for this accessToken`, 'phoneNumberId');
     }
   }
 
