@@ -421,3 +421,30 @@ describe('trafficSeries', () => {
     expect((await gqlOk(server.url, other.key, `{ trafficSeries(seconds: 60) { inbound } }`)).trafficSeries).toEqual([]);
   });
 });
+
+describe('closing the server', () => {
+  it('ends promptly while a client keeps posting webhooks on a keep-alive connection', async () => {
+    const { request, Agent } = await import('node:http');
+    const closing = await startTestServer({ META_APP_SECRET: SECRET });
+    const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+    const body = loadFixture('inbound-text', { tag: uniqueTag() });
+    let posting = true;
+    let answered = 0;
+    // Unsigned, so nothing is stored: what matters is that the connection is always busy.
+    const post = () => new Promise<void>((resolve) => {
+      const req = request(`${closing.url}/webhooks/whatsapp`, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => { res.resume(); res.on('end', () => { answered++; resolve(); }); });
+      req.on('error', () => { posting = false; resolve(); });
+      req.end(body);
+    });
+    const loops = [0, 1].map(async () => { while (posting) await post(); });
+    await eventually(async () => answered > 20, 'the client to be posting');
+    const started = Date.now();
+    await closing.close();
+    const took = Date.now() - started;
+    posting = false;
+    await Promise.all(loops);
+    agent.destroy();
+    // Without Connection: close on the answers, the close waited for Node's keep-alive timeout (72 s).
+    expect(took).toBeLessThan(10_000);
+  }, 30_000);
+});

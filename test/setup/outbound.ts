@@ -48,9 +48,16 @@ export async function startOutboundHarness(name: string, options: { env?: Record
   return {
     sim, server, worker, env, envOverrides, prefix,
     close: async () => {
-      await worker.close();
-      await server.close();
-      await sim.close();
+      // Each step says when it is slow: a close that hangs names its part in the test's output.
+      for (const [part, close] of [['worker', () => worker.close()], ['server', () => server.close()], ['simulator', () => sim.close()]] as const) {
+        const started = Date.now();
+        const slow = setInterval(() => console.warn(`[harness ${name}] ${part} still closing after ${Math.round((Date.now() - started) / 1000)} s`), 5_000);
+        try {
+          await close();
+        } finally {
+          clearInterval(slow);
+        }
+      }
     },
   };
 }

@@ -57,6 +57,9 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const { services } = deps;
   const metrics = createMetrics();
   const rawRoutes = new Map((deps.rawRoutes ?? []).map((make) => make(metrics)).map((route) => [`${route.method} ${route.path}`, route]));
+  // Once closing, raw routes answer with Connection: close, as Fastify's do: a client that keeps
+  // posting on a keep-alive connection (Meta, the simulator) would otherwise hold the close open.
+  let closing = false;
   const app = Fastify({
     logger: false, bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true,
     serverFactory: (fastifyHandler, options) => {
@@ -64,6 +67,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         const query = request.url!.indexOf('?');
         const route = rawRoutes.get(`${request.method} ${query === -1 ? request.url : request.url!.slice(0, query)}`);
         if (!route) return fastifyHandler(request, response);
+        if (closing) response.setHeader('connection', 'close');
         const started = performance.now();
         response.once('finish', () => metrics.httpDuration.observe({ method: route.method, route: route.path, status: String(response.statusCode) }, (performance.now() - started) / 1000));
         route.handle(request, response);
@@ -77,6 +81,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     },
   });
 
+  app.addHook('preClose', async () => { closing = true; });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
   });
