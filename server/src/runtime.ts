@@ -13,6 +13,7 @@ import { GraphClient } from './meta/graph-client.js';
 import { ActivityPublisher } from './modules/activity/activity.publisher.js';
 import { createQueues, type Queues } from './queue/queues.js';
 import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
+import { withTimeout } from './lib/timeout.js';
 import { webhookReceiver, webhookVerifyRoute } from './modules/webhooks/webhooks.routes.js';
 import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
 import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
@@ -106,15 +107,14 @@ export const WORKER_CLOSE_TIMEOUT_MS = 20_000;
  * (every job is idempotent). A shutdown must end even if one job does not.
  */
 export async function closeWorker(worker: Worker, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const closed = worker.close().then(() => true as const, () => true as const);
-  const timedOut = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), timeoutMs); });
-  const finished = await Promise.race([closed, timedOut]);
-  clearTimeout(timer);
-  if (finished) return;
-  // BullMQ's close, once begun, cannot be forced: it waits on the job's promise, left behind here.
-  console.warn(`[worker] ${worker.name}: jobs still running after ${timeoutMs} ms of closing; stopping without them`);
-  await worker.disconnect();
+  const closed = worker.close().catch(() => {});
+  try {
+    await withTimeout(closed, timeoutMs);
+  } catch {
+    // BullMQ's close, once begun, cannot be forced: it waits on the job's promise, left behind here.
+    console.warn(`[worker] ${worker.name}: jobs still running after ${timeoutMs} ms of closing; stopping without them`);
+    await worker.disconnect();
+  }
 }
 
 export async function startWorker(env: Env, options: WorkerOptions = {}): Promise<RunningWorker> {

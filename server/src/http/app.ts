@@ -19,6 +19,7 @@ import { queryLimits } from '../graphql/limits.js';
 import { formatError } from '../graphql/format-error.js';
 import type { RedisPubSub } from '../graphql/pubsub.js';
 import { DomainError } from '../lib/errors.js';
+import { withTimeout } from '../lib/timeout.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export const GRAPHQL_BODY_LIMIT = 256 * 1024;
@@ -234,8 +235,4 @@ function capped(payload: NodeJS.ReadableStream, limit: number, onLarge: () => vo
       done(seen > limit ? bodyTooLarge() : null, chunk);
     },
   }));
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }

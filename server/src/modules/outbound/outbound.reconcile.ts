@@ -96,10 +96,10 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
   if (stale.length === 0) return 0;
   // Most of them are simply waiting their turn (a delayed job for a busy number): keep those.
   const single = stale.filter((m) => !m.campaign_id);
-  const states = await Promise.all(single.map((m) => jobState(queue, redis, m.id)));
+  const states = await Promise.all(single.map((m) => queue.getJobState(m.id)));
   // A failed job keeps its id, under which no new job could be added: it goes first.
   for (const [i, m] of single.entries()) if (states[i] === 'failed') await queue.remove(m.id);
-  const lost = single.filter((_m, i) => states[i] !== 'alive').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
+  const lost = single.filter((_m, i) => states[i] === 'unknown' || states[i] === 'failed').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
   await enqueueSends(queue, lost);
   let requeued = lost.length;
 
@@ -116,11 +116,6 @@ export async function requeueStaleMessages(db: Database, queue: Queue, redis: Re
   }
   if (ticking.size > 0) requeued += await requeueFailedBatches(queue, new Set(stale.filter((m) => ticking.has(m.campaign_id!)).map((m) => m.id)));
   return requeued;
-}
-
-async function jobState(queue: Queue, redis: Redis, jobId: string): Promise<'gone' | 'failed' | 'alive'> {
-  if ((await redis.exists(queue.toKey(jobId))) === 0) return 'gone';
-  return (await redis.zscore(queue.toKey('failed'), jobId)) === null ? 'alive' : 'failed';
 }
 
 /**
