@@ -88,6 +88,36 @@ describe('webhookActivity subscription', () => {
     expect(operator.received.find((e) => e.wamid?.endsWith(tagA))).toMatchObject({ kind: 'inbound_message', tenantId: a.tenant.id, phoneNumberId: numberA, summary: 'Oi! Qual o horário de funcionamento?' });
   });
 
+  // Sockets of one tenant asking the same thing share one execution per event on the server.
+  it('feeds every socket of a tenant, goes on when one of them leaves, and never mixes tenants that ask the same', async () => {
+    const a = await makeTenant(core.core.services);
+    const b = await makeTenant(core.core.services);
+    const numberA = uniqueMetaId();
+    const numberB = uniqueMetaId();
+    await makeInstance(core.core.services, a.tenant.id, { phoneNumberId: numberA, wabaId: uniqueMetaId() });
+    await makeInstance(core.core.services, b.tenant.id, { phoneNumberId: numberB, wabaId: uniqueMetaId() });
+    const [a1, a2, b1] = [subscribe(server1.url!, a.key), subscribe(server1.url!, a.key), subscribe(server1.url!, b.key)];
+    await Promise.all([a1.ready, a2.ready, b1.ready]);
+    const post = async (number: string) => {
+      const tag = uniqueTag();
+      expect((await postWebhook(server2.url!, loadFixture('inbound-text', { numbers: { [FIXTURE_NUMBERS.first]: number }, wabas: { [FIXTURE_WABAS.first]: uniqueMetaId() }, tag }), SECRET)).status).toBe(200);
+      return tag;
+    };
+
+    const [tagA, tagB] = [await post(numberA), await post(numberB)];
+    await until(() => [a1, a2].every((s) => s.received.some((e) => e.wamid?.endsWith(tagA))), "A's event on both of A's sockets");
+    await until(() => b1.received.some((e) => e.wamid?.endsWith(tagB)), "B's event on B's socket");
+
+    await clients[clients.length - 3].dispose(); // a1 leaves
+    const tagA2 = await post(numberA);
+    await until(() => a2.received.some((e) => e.wamid?.endsWith(tagA2)), "A's next event on A's remaining socket");
+    await post(numberB);
+    await until(() => b1.received.length === 2, "B's second event");
+    expect(a2.received.every((e) => e.tenantId === a.tenant.id)).toBe(true);
+    expect(b1.received.every((e) => e.tenantId === b.tenant.id)).toBe(true);
+    expect(a2.received.map((e) => e.wamid)).toEqual(expect.arrayContaining([expect.stringMatching(tagA), expect.stringMatching(tagA2)]));
+  });
+
   it('refuses a socket without a valid key', async () => {
     const closed = new Promise<number>((resolve) => {
       const client = createClient({ url: server1.url!.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer nope' }, lazy: false, retryAttempts: 0, on: { closed: (event) => resolve((event as { code: number }).code) } });

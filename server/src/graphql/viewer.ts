@@ -10,6 +10,11 @@ export function tenantScope(viewer: Viewer): string | null {
   return viewer.kind === 'tenant' ? viewer.tenantId : null;
 }
 
+/** A name for everything this viewer may see: viewers of one scope see the same (the operator, or one tenant's keys). */
+export function viewerScope(viewer: Viewer): string {
+  return viewer.kind === 'operator' ? 'operator' : `tenant:${viewer.tenantId}`;
+}
+
 /** Whether the viewer may see objects of this tenant. Others' objects behave as if absent. */
 export function canSee(viewer: Viewer, tenantId: string): boolean {
   return viewer.kind === 'operator' || viewer.tenantId === tenantId;

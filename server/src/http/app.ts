@@ -20,6 +20,8 @@ import { formatError } from '../graphql/format-error.js';
 import type { RedisPubSub } from '../graphql/pubsub.js';
 import { DomainError } from '../lib/errors.js';
 import { withTimeout } from '../lib/timeout.js';
+import { sharedSubscriptions } from '../graphql/shared-subscriptions.js';
+import { viewerScope } from '../graphql/viewer.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 export const GRAPHQL_BODY_LIMIT = 256 * 1024;
@@ -185,6 +187,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const wsCleanup = useServer<{ authorization?: string }, { context?: AppContext }>({
     schema,
     validate: (s, document) => validate(s, document, [...specifiedRules, ...queryLimits]),
+    // Sockets of one scope asking the same thing share one execution per event (see there).
+    subscribe: sharedSubscriptions((contextValue) => viewerScope((contextValue as AppContext).viewer)),
     onError: (_ctx, _id, _payload, errors) => formatAll(errors, 'GRAPHQL_VALIDATION_FAILED'),
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
     onConnect: async (ctx) => {
