@@ -112,12 +112,17 @@ async function processMessageChanges(db: Database, eventIds: number[]): Promise<
       select id from webhook_events
       where id = any(${ids}::bigint[]) and state in ('received', 'processing', 'failed')
       order by id for update skip locked
-    ), ${storeInboundSql(contactRows, messageRows, 'locked')}, ${applyStatusesSql(statusRows, 'locked')}, finished as (
+    ), ${storeInboundSql(contactRows, messageRows, 'locked')}, ${applyStatusesSql(statusRows, 'locked')}, counted as (
+      -- Counted once for the job and joined, not a subquery per event: that scanned every stored
+      -- message of the job per event (a sweep's 100-event jobs did a million comparisons).
+      select event_id, count(*) filter (where kind = 'message') as messages, count(*) filter (where kind = 'status') as statuses
+      from (select ch.event_id, 'message' as kind from inserted i join chosen ch on ch.wamid = i.wamid
+            union all select event_id, 'status' from fresh_statuses) as stored
+      group by event_id
+    ), finished as (
       update webhook_events e set state = 'processed', processed_at = now(), tenant_ids = v.tenant_ids, error = null, attempts = e.attempts + 1,
-        summary = jsonb_strip_nulls(jsonb_build_object(
-          'messages', (select nullif(count(*), 0) from inserted i join chosen ch on ch.wamid = i.wamid where ch.event_id = v.id),
-          'statuses', (select nullif(count(*), 0) from fresh_statuses f where f.event_id = v.id)))
-      from jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) as v(id bigint, tenant_ids uuid[])
+        summary = jsonb_strip_nulls(jsonb_build_object('messages', nullif(n.messages, 0), 'statuses', nullif(n.statuses, 0)))
+      from jsonb_to_recordset(${JSON.stringify(finished)}::jsonb) as v(id bigint, tenant_ids uuid[]) left join counted n on n.event_id = v.id
       -- The id list too, as in the general path: the planner cannot size a record set.
       where e.id = v.id and e.id = any(${ids}::bigint[]) and e.id in (select id from locked)
       returning e.id
