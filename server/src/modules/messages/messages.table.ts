@@ -48,7 +48,9 @@ export const messages = pgTable('messages', {
   index('messages_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
   index('messages_tenant_instance_idx').on(t.tenantId, t.instanceId, t.createdAt),
   index('messages_tenant_contact_idx').on(t.tenantId, t.contactId, t.createdAt),
-  index('messages_campaign_idx').on(t.campaignId, t.status),
+  // Campaign messages only: every query by campaign names one, and the rest (inbound messages,
+  // single sends) are neither written to it on insert nor on each status that moves them.
+  index('messages_campaign_idx').on(t.campaignId, t.status).where(sql`${t.campaignId} is not null`),
   // For the sweepers only: unfinished outbound messages (most rows are finished, and a partial
   // index is neither scanned nor written for them). Its predicate names `direction` so that the
   // send path's statements (by id, with a status guard) can never use it: `sending` is a state a
