@@ -1,9 +1,9 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { pgArray } from '../../lib/sql.js';
-import { messageStatusEvents, messages, STATUS_RANK, type MessageRow, type MessageStatus } from './messages.table.js';
+import { messages, STATUS_RANK, type MessageRow } from './messages.table.js';
 
-type Db = Pick<Database, 'select' | 'update' | 'insert'>;
+type Db = Pick<Database, 'select' | 'execute'>;
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 // Recording a wamid races with the inbound worker storing Meta's statuses for it (Meta's `sent`
@@ -30,37 +30,61 @@ export function wamidLocksSql(wamids: string[]) {
 export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
 
 /**
- * Recomputes an outbound message's status from every status Meta reported for its wamid. A status
- * only moves forward (sent < delivered < read) and `failed` is terminal, so the order statuses
- * arrive in does not matter; each time is kept for the timeline even when it arrives late.
- * Idempotent: call it after storing a status, and after a send records its wamid (a status can
- * arrive before the send's own answer is written).
+ * Recomputes an outbound message's status from every status Meta reported for its wamid (as
+ * moveForwardSql does, in one statement), and returns the message, moved or not. Idempotent: call
+ * it after storing a status, and after a send records its wamid (a status can arrive before the
+ * send's own answer is written).
  */
 export async function applyPendingStatuses(db: Db, message: { wamid: string | null }): Promise<MessageRow | null> {
   if (!message.wamid) return null;
-  const [current] = await db.select().from(messages).where(eq(messages.wamid, message.wamid)).for('update');
-  if (!current) return null;
-  const events = await db.select().from(messageStatusEvents).where(eq(messageStatusEvents.wamid, message.wamid)).orderBy(asc(messageStatusEvents.occurredAt));
-  if (events.length === 0) return current;
+  await db.execute(sql`
+    with known as (
+      select wamid, status, occurred_at, error_code, error_title, error_detail from message_status_events where wamid = ${message.wamid}
+    ), ${moveForwardSql('known')}
+    select id from moved`);
+  const [row] = await db.select().from(messages).where(eq(messages.wamid, message.wamid));
+  return row ?? null;
+}
 
-  let status: MessageStatus = current.status;
-  const times: Partial<Record<MessageStatus, Date>> = {};
-  let failure: (typeof events)[number] | undefined;
-  for (const event of events) {
-    times[event.status] ??= event.occurredAt;
-    if (status !== 'failed' && STATUS_RANK[event.status] > STATUS_RANK[status]) status = event.status;
-    if (event.status === 'failed') failure ??= event;
-  }
-  const changes = {
-    status,
-    sentAt: current.sentAt ?? times.sent ?? null,
-    deliveredAt: current.deliveredAt ?? times.delivered ?? null,
-    readAt: current.readAt ?? times.read ?? null,
-    failedAt: current.failedAt ?? times.failed ?? null,
-    ...(failure && current.status !== 'failed' ? { errorCode: failure.errorCode, errorTitle: failure.errorTitle, errorDetail: failure.errorDetail } : {}),
-  };
-  const unchanged = changes.status === current.status && changes.sentAt === current.sentAt && changes.deliveredAt === current.deliveredAt && changes.readAt === current.readAt && changes.failedAt === current.failedAt;
-  if (unchanged) return current;
-  const [row] = await db.update(messages).set(changes).where(and(eq(messages.id, current.id), sql`true`)).returning();
-  return row;
+// The rank of a status in SQL, as STATUS_RANK has it: a message's status only moves forward.
+const RANK = (column: string) => sql.raw(`(case ${column} ${Object.entries(STATUS_RANK).map(([k, v]) => `when '${k}' then ${v}`).join(' ')} end)`);
+
+/**
+ * The CTEs `summed` and `moved` that move each message forward by the statuses the CTE `known`
+ * holds for its wamid (wamid, status, occurred_at, error_code, error_title, error_detail): the
+ * one place the rule lives. A status only moves forward (sent < delivered < read) and `failed` is
+ * terminal, so the order statuses arrive in does not matter; the first time of each is kept for
+ * the timeline even when it arrives late, and the first failure's error with it. A message
+ * updated meanwhile by another transaction is re-read before the update, which ranks against its
+ * current status. `moved` returns the ids of the messages it changed.
+ */
+export function moveForwardSql(known: string) {
+  return sql`summed as (
+      select wamid,
+        max(${RANK('status')}) as top_rank,
+        (array_agg(status order by ${RANK('status')} desc))[1] as top_status,
+        min(occurred_at) filter (where status = 'sent') as sent_at,
+        min(occurred_at) filter (where status = 'delivered') as delivered_at,
+        min(occurred_at) filter (where status = 'read') as read_at,
+        min(occurred_at) filter (where status = 'failed') as failed_at,
+        (array_agg(error_code order by occurred_at) filter (where status = 'failed'))[1] as error_code,
+        (array_agg(error_title order by occurred_at) filter (where status = 'failed'))[1] as error_title,
+        (array_agg(error_detail order by occurred_at) filter (where status = 'failed'))[1] as error_detail
+      from ${sql.raw(known)} group by wamid
+    ), moved as (
+      update messages m set
+        status = case when m.status <> 'failed' and s.top_rank > ${RANK('m.status')} then s.top_status else m.status end,
+        sent_at = coalesce(m.sent_at, s.sent_at), delivered_at = coalesce(m.delivered_at, s.delivered_at),
+        read_at = coalesce(m.read_at, s.read_at), failed_at = coalesce(m.failed_at, s.failed_at),
+        error_code = case when s.failed_at is not null and m.status <> 'failed' then s.error_code else m.error_code end,
+        error_title = case when s.failed_at is not null and m.status <> 'failed' then s.error_title else m.error_title end,
+        error_detail = case when s.failed_at is not null and m.status <> 'failed' then s.error_detail else m.error_detail end,
+        updated_at = now()
+      from summed s
+      where m.wamid = s.wamid and (
+        (m.status <> 'failed' and s.top_rank > ${RANK('m.status')})
+        or (m.sent_at is null and s.sent_at is not null) or (m.delivered_at is null and s.delivered_at is not null)
+        or (m.read_at is null and s.read_at is not null) or (m.failed_at is null and s.failed_at is not null))
+      returning m.id
+    )`;
 }

@@ -3,8 +3,8 @@ import { executePrepared, pipelinedTransaction, type Database } from '../../db/c
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 import { instances } from '../instances/instances.table.js';
 import { contacts } from '../contacts/contacts.table.js';
-import { messageStatusEvents, messages, STATUS_RANK, type MessageStatus } from '../messages/messages.table.js';
-import { META_STATUSES, applyPendingStatuses, lockWamids, wamidLocksSql } from '../messages/message-status.js';
+import { messageStatusEvents, type MessageStatus } from '../messages/messages.table.js';
+import { META_STATUSES, applyPendingStatuses, lockWamids, moveForwardSql, wamidLocksSql } from '../messages/message-status.js';
 import { emptyActivity } from '../activity/activity.publisher.js';
 import type { ActivityPayload } from '../activity/activity.types.js';
 import { accountEvents, unroutedEvents, webhookEvents } from './webhooks.table.js';
@@ -173,17 +173,12 @@ function statusesOf(change: WebhookChange): MetaStatus[] {
   return change.statuses.filter((s) => (META_STATUSES as readonly string[]).includes(s.status));
 }
 
-// The rank of a status in SQL, as STATUS_RANK has it: a message's status only moves forward.
-const RANK = (column: string) => sql.raw(`(case ${column} ${Object.entries(STATUS_RANK).map(([k, v]) => `when '${k}' then ${v}`).join(' ')} end)`);
-
 /**
  * CTEs that store the statuses not stored yet (`fresh_statuses`: each with the event that stored
  * it, the first of the job among the events `onlyEvents` names) and move each message they are
- * about forward, as applyPendingStatuses does: the highest-ranked status of every one known for
- * its wamid (failed is terminal), the first time of each, and the first failure's error. The
- * statuses stored before this statement are read from the table and this statement's own from
- * its CTE (a statement does not see its own inserts). A message updated meanwhile by another
- * transaction is re-read before the update, which ranks against its current status.
+ * about forward by every status known for its wamid (moveForwardSql): those stored before this
+ * statement read from the table, this statement's own from its CTE (a statement does not see its
+ * own inserts).
  */
 function applyStatusesSql(statusRows: { ord: number; wamid: string }[], onlyEvents: string) {
   return sql`
@@ -204,34 +199,7 @@ function applyStatusesSql(statusRows: { ord: number; wamid: string }[], onlyEven
       select e.wamid, e.status, e.occurred_at, e.error_code, e.error_title, e.error_detail from message_status_events e where e.wamid in (select wamid from fresh_statuses)
       union all
       select wamid, status, occurred_at, error_code, error_title, error_detail from fresh_statuses
-    ), summed as (
-      select wamid,
-        max(${RANK('status')}) as top_rank,
-        (array_agg(status order by ${RANK('status')} desc))[1] as top_status,
-        min(occurred_at) filter (where status = 'sent') as sent_at,
-        min(occurred_at) filter (where status = 'delivered') as delivered_at,
-        min(occurred_at) filter (where status = 'read') as read_at,
-        min(occurred_at) filter (where status = 'failed') as failed_at,
-        (array_agg(error_code order by occurred_at) filter (where status = 'failed'))[1] as error_code,
-        (array_agg(error_title order by occurred_at) filter (where status = 'failed'))[1] as error_title,
-        (array_agg(error_detail order by occurred_at) filter (where status = 'failed'))[1] as error_detail
-      from known group by wamid
-    ), moved as (
-      update messages m set
-        status = case when m.status <> 'failed' and s.top_rank > ${RANK('m.status')} then s.top_status else m.status end,
-        sent_at = coalesce(m.sent_at, s.sent_at), delivered_at = coalesce(m.delivered_at, s.delivered_at),
-        read_at = coalesce(m.read_at, s.read_at), failed_at = coalesce(m.failed_at, s.failed_at),
-        error_code = case when s.failed_at is not null and m.status <> 'failed' then s.error_code else m.error_code end,
-        error_title = case when s.failed_at is not null and m.status <> 'failed' then s.error_title else m.error_title end,
-        error_detail = case when s.failed_at is not null and m.status <> 'failed' then s.error_detail else m.error_detail end,
-        updated_at = now()
-      from summed s
-      where m.wamid = s.wamid and (
-        (m.status <> 'failed' and s.top_rank > ${RANK('m.status')})
-        or (m.sent_at is null and s.sent_at is not null) or (m.delivered_at is null and s.delivered_at is not null)
-        or (m.read_at is null and s.read_at is not null) or (m.failed_at is null and s.failed_at is not null))
-      returning m.id
-    )`;
+    ), ${moveForwardSql('known')}`;
 }
 
 /** Meta's first error of a status, as message_status_events keeps it. */
