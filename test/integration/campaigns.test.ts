@@ -5,6 +5,7 @@ import { CampaignService } from '../../server/src/modules/campaigns/campaigns.se
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
+import { QueueName } from '../../server/src/queue/registry.js';
 import { busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 
 // setup(): the simulator plays Meta (pair rate on, statuses sent → delivered → read); a real
@@ -140,6 +141,35 @@ describe(CampaignService.name, () => {
       expect(sent).toHaveLength(120);
       expect(new Set(sent.map((r) => (r.body as any).biz_opaque_callback_data)).size).toBe(120);
       expect(busiestWindow(sent)).toBeLessThanOrEqual(20);
+    });
+
+    // Paused and resumed before its job first ran: resume puts it back to queued (it never
+    // started), and its own job then enqueues the messages, once.
+    it('resumes a campaign paused before it started: queued again, then every message is sent once', { timeout: 30_000 }, async () => {
+      const outbound = h.worker.workers.find((w) => w.name === QueueName.Outbound)!;
+      await outbound.pause(true);
+      let campaignId: string;
+      const s = await makeSender(h, { tier: 80 });
+      try {
+        const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(40, () => []) } });
+        campaignId = sendCampaign.id;
+        expect(sendCampaign.state).toBe('queued');
+        const { pauseCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { pauseCampaign(id: $id) { state startedAt } }`, { id: campaignId });
+        expect(pauseCampaign).toEqual({ state: 'paused', startedAt: null });
+        const { resumeCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { resumeCampaign(id: $id) { state startedAt } }`, { id: campaignId });
+        expect(resumeCampaign).toEqual({ state: 'queued', startedAt: null });
+        expect(accepted(s.simNumber.id)).toHaveLength(0);
+      } finally {
+        outbound.resume();
+      }
+      await eventually(async () => (await gqlOk(h.server.url, s.key, CAMPAIGN, { id: campaignId })).campaign.state === 'completed', 'the campaign to complete', 20_000);
+      const { campaign } = await gqlOk(h.server.url, s.key, CAMPAIGN, { id: campaignId });
+      expect(campaign.startedAt).not.toBeNull();
+      expect(campaign.progress.total).toBe(40);
+      expect(campaign.progress.queued + campaign.progress.sending + campaign.progress.failed + campaign.progress.unknown).toBe(0);
+      const sent = accepted(s.simNumber.id);
+      expect(sent).toHaveLength(40);
+      expect(new Set(sent.map((r) => (r.body as any).biz_opaque_callback_data)).size).toBe(40);
     });
 
     it('cancels: what was not sent fails as "campaign cancelled" and never leaves', { timeout: 20_000 }, async () => {
