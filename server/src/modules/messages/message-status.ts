@@ -1,9 +1,9 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { pgArray } from '../../lib/sql.js';
-import { messages, STATUS_RANK, type MessageRow } from './messages.table.js';
+import { STATUS_RANK } from './messages.table.js';
 
-type Db = Pick<Database, 'select' | 'execute'>;
+type Db = Pick<Database, 'execute'>;
 type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 // Recording a wamid races with the inbound worker storing Meta's statuses for it (Meta's `sent`
@@ -30,20 +30,21 @@ export function wamidLocksSql(wamids: string[]) {
 export const META_STATUSES = ['sent', 'delivered', 'read', 'failed'] as const;
 
 /**
- * Recomputes an outbound message's status from every status Meta reported for its wamid (as
- * moveForwardSql does, in one statement), and returns the message, moved or not. Idempotent: call
- * it after storing a status, and after a send records its wamid (a status can arrive before the
- * send's own answer is written).
+ * Recomputes the status of the outbound messages with these wamids from every status Meta
+ * reported for them (moveForwardSql), in one statement, and returns those messages (moved or
+ * not) by wamid. Idempotent: call it after storing a status, and after a send records its wamid
+ * (a status can arrive before the send's own answer is written).
  */
-export async function applyPendingStatuses(db: Db, message: { wamid: string | null }): Promise<MessageRow | null> {
-  if (!message.wamid) return null;
-  await db.execute(sql`
+export async function applyPendingStatuses(db: Db, wamids: string[]): Promise<Map<string, { id: string; tenantId: string }>> {
+  if (wamids.length === 0) return new Map();
+  const rows = await db.execute<{ id: string; tenant_id: string; wamid: string }>(sql`
     with known as (
-      select wamid, status, occurred_at, error_code, error_title, error_detail from message_status_events where wamid = ${message.wamid}
+      select wamid, status, occurred_at, error_code, error_title, error_detail from message_status_events
+      where wamid = any(${pgArray(wamids)}::text[])
     ), ${moveForwardSql('known')}
-    select id from moved`);
-  const [row] = await db.select().from(messages).where(eq(messages.wamid, message.wamid));
-  return row ?? null;
+    -- Read in the statement's snapshot, before moved: id and tenant are all it returns, and they never change.
+    select id, tenant_id, wamid from messages where wamid = any(${pgArray(wamids)}::text[])`);
+  return new Map(rows.map((r) => [r.wamid, { id: r.id, tenantId: r.tenant_id }]));
 }
 
 // The rank of a status in SQL, as STATUS_RANK has it: a message's status only moves forward.

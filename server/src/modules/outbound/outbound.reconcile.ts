@@ -66,7 +66,7 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
         and not exists (select 1 from messages other where other.wamid = ${wamid})
       returning id`);
     if (updated.length === 0) continue;
-    await db.transaction((tx) => applyPendingStatuses(tx, { wamid }));
+    await applyPendingStatuses(db, [wamid]);
     reconciled++;
   }
   return reconciled;
@@ -162,7 +162,7 @@ export async function repairRecentStatuses(db: Database, recent = 5_000): Promis
   for (const { wamid } of stale) {
     await db.transaction(async (tx) => {
       await lockWamids(tx, [wamid]);
-      await applyPendingStatuses(tx, { wamid });
+      await applyPendingStatuses(tx, [wamid]);
     });
   }
   return stale.length;

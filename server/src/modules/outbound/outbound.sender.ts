@@ -424,7 +424,7 @@ export class OutboundSender {
         update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
         where id = ${row.id} and status in (${statuses})
         returning id`);
-      if (updated.length > 0) await applyStoredStatuses(tx, [wamid]);
+      if (updated.length > 0) await applyPendingStatuses(tx, [wamid]);
     }));
     this.deps.activity.publish([{
       ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
@@ -453,7 +453,7 @@ export class OutboundSender {
     if (reported.length > 0) {
       await retrying(() => this.deps.db.transaction(async (tx) => {
         await lockWamids(tx, reported);
-        await applyStoredStatuses(tx, reported);
+        await applyPendingStatuses(tx, reported);
       }));
     }
     this.deps.activity.publish(sent.map(({ row, wamid }) => ({
@@ -515,16 +515,6 @@ function describe(error: MetaApiError): string {
   const message = error.message.startsWith(`(#${error.code})`) ? error.message : `(#${error.code}) ${error.message}`;
   return `${message}${error.details ? `: ${error.details}` : ''}`;
 }
-
-type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
-
-/** Applies the statuses already stored for these freshly recorded wamids (in the caller's transaction, after lockWamids). */
-async function applyStoredStatuses(tx: Tx, wamids: string[]): Promise<void> {
-  if (wamids.length === 0) return;
-  const stored = await tx.execute<{ wamid: string }>(sql`select distinct wamid from message_status_events where wamid in (${sql.join(wamids.map((w) => sql`${w}`), sql`, `)})`);
-  for (const { wamid } of stored) await applyPendingStatuses(tx, { wamid });
-}
-
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

@@ -468,7 +468,7 @@ async function applyStatuses(tx: Tx, route: Route, change: WebhookChange, eventI
     }).onConflictDoNothing().returning({ id: messageStatusEvents.id });
     if (inserted.length === 0) continue; // the same status again: nothing changes
     count('statuses');
-    const message = await applyPendingStatuses(tx, { wamid: s.id });
+    const message = (await applyPendingStatuses(tx, [s.id])).get(s.id);
     activity.push(statusActivity(route, change, eventId, s, message?.tenantId === route.tenantId ? message.id : null));
   }
 }
