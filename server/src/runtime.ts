@@ -34,8 +34,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export async function createCore(env: Env, options: { migrate?: boolean } = {}): Promise<Core> {
-  const database = connectDatabase(env.DATABASE_URL);
+export async function createCore(env: Env, options: { migrate?: boolean; role?: 'server' | 'worker' } = {}): Promise<Core> {
+  const database = connectDatabase(env.DATABASE_URL, { name: options.role ? `wabahub-${options.role}` : 'wabahub' });
   if (options.migrate) await runMigrations(database.db);
   const redis = createRedis(env.REDIS_URL);
   const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix());
@@ -63,7 +63,7 @@ export interface RunningServer {
 }
 
 export async function startServer(env: Env, options: { migrate?: boolean; host?: string } = {}): Promise<RunningServer> {
-  const core = await createCore(env, options);
+  const core = await createCore(env, { ...options, role: 'server' });
   const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message));
   const app = await createHttpApp({
     ...core,
@@ -118,7 +118,7 @@ export async function closeWorker(worker: Worker, timeoutMs: number): Promise<vo
 }
 
 export async function startWorker(env: Env, options: WorkerOptions = {}): Promise<RunningWorker> {
-  const core = await createCore(env, options);
+  const core = await createCore(env, { ...options, role: 'worker' });
   const deps: JobDeps = { ...core };
   const connection = createRedis(env.REDIS_URL);
   const workers = queueRegistry.map((definition) => new Worker(definition.name, definition.processor(deps), {

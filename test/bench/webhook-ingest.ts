@@ -110,7 +110,7 @@ async function measuredLoad(url: string, opts: Parameters<typeof load>[1], roles
   const before = processCpu();
   const figures = await load(url, opts);
   const after = processCpu();
-  return { ...figures, cpu: cpuByProcess(before, after, { ...roles, bench: process.pid }, figures.rps * (opts.duration ?? DURATION)) };
+  return { ...figures, cpu: cpuByProcess(before, after, { ...roles, bench: process.pid }, figures.rps * (opts.duration ?? DURATION), await postgresBackends()) };
 }
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
@@ -238,7 +238,7 @@ console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at %
   posted, LATENCY_RATE, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
   ...machineCpuFigures(cpuBefore, cpuAfter, posted));
-console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted));
+console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted, await postgresBackends()));
 console.log('status → subscription (the same sockets, %d status webhooks of outbound messages at %d/s): delivered %d of %d, p50 %s ms  p99 %s ms; machine %s%% busy, %s µs of CPU per status',
   statusWebhooks.length, LATENCY_RATE, statusLatencies.length, statusWebhooks.length * 4, pct(statusLatencies, 50).toFixed(1), pct(statusLatencies, 99).toFixed(1),
   ...machineCpuFigures(statusCpuBefore, statusCpuAfter, statusWebhooks.length));
@@ -367,12 +367,24 @@ function processCpu() {
   return { ticks, parent, name };
 }
 
-/** CPU µs per event between two readings, per role (a process and its children, e.g. tsx's node) or else per process name. */
-function cpuByProcess(before: ReturnType<typeof processCpu>, after: ReturnType<typeof processCpu>, roles: Record<string, number>, events: number): string {
+/**
+ * Postgres backends labelled by their client's application_name (wabahub-server, wabahub-worker;
+ * plain wabahub is this bench's own), so that Postgres's CPU is told apart by who asked for it.
+ */
+async function postgresBackends(): Promise<Map<number, string>> {
+  const rows = await sql<{ pid: number; application_name: string }[]>`select pid, application_name from pg_stat_activity where application_name like 'wabahub%'`;
+  return new Map(rows.map((r) => [r.pid, `postgres for ${r.application_name.replace(/^wabahub-?/, '') || 'bench'}`]));
+}
+
+/**
+ * CPU µs per event between two readings, per role (a process and its children, e.g. tsx's node),
+ * else per label (Postgres backends by client), else per process name.
+ */
+function cpuByProcess(before: ReturnType<typeof processCpu>, after: ReturnType<typeof processCpu>, roles: Record<string, number>, events: number, labels = new Map<number, string>()): string {
   const roleOf = new Map(Object.entries(roles).map(([role, pid]) => [pid, role]));
   const totals = new Map<string, number>();
   for (const [pid, ticks] of after.ticks) {
-    let group = after.name.get(pid)!;
+    let group = labels.get(pid) ?? after.name.get(pid)!;
     for (let p: number | undefined = pid; p && p > 1; p = after.parent.get(p)) {
       const role = roleOf.get(p);
       if (role) { group = role; break; }

@@ -12,8 +12,9 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
-export function connectDatabase(url: string, options: { max?: number } = {}): DatabaseHandle {
-  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: 'wabahub' } });
+/** `name`: the connections' application_name (pg_stat_activity tells the server's from the worker's). */
+export function connectDatabase(url: string, options: { max?: number; name?: string } = {}): DatabaseHandle {
+  const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {}, connection: { application_name: options.name ?? 'wabahub' } });
   const db = drizzle(sql, { schema });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
