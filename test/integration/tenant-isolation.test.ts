@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType,
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id, name) values (${tenantB.tenant.id}, ${phoneNumber.id}, '5511900000001', 'B customer') returning id`;
   const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
     values (${tenantB.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.B.${uniqueMetaId()}`}, 'text', 'B secret text', '{}'::jsonb, 'received') returning id`;
-  const [event] = await sql`insert into webhook_events (body_sha256, raw_body, state, tenant_ids) values (${uniqueMetaId()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
+  const [event] = await sql`insert into webhook_events (body_hash, raw_body, state, tenant_ids) values (${randomUUID()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${tenantB.tenant.id}, ${instance.id}, 'B secret campaign', '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
   b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id };
   template = await makeRuleTemplate(server.core.services);

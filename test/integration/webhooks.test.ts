@@ -7,6 +7,7 @@ import { testEnv } from '../setup/test-env.js';
 import { eventually, FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
 import { processWebhookEvents } from '../../server/src/modules/webhooks/webhook-processor.js';
+import { bodyHash } from '../../server/src/modules/webhooks/webhook-ingest.js';
 
 // Drizzle's postgres.js client returns timestamps as strings, hence new Date(...) below.
 // setup(): a real server and a real worker on the test Postgres and Redis, with a queue prefix of
@@ -162,6 +163,25 @@ describe('POST /webhooks/whatsapp', () => {
       expect(n).toBe(1);
     });
 
+    it('answers copies of one body posted at once (one group commit) with one stored event, the others duplicates', async () => {
+      const { rewrite } = await routedTenant();
+      const body = loadFixture('inbound-text', rewrite);
+      const answers = await Promise.all(Array.from({ length: 8 }, () => postWebhook(server.url, body, SECRET)));
+      expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
+      expect(new Set(answers.map((a) => a.body.webhookEventId)).size).toBe(1);
+      expect(answers.filter((a) => !a.body.duplicate)).toHaveLength(1);
+      expect(await countStored(body)).toBe(1);
+    });
+
+    it('keys a body by the first 128 bits of its SHA-256, as the migration from body_sha256 derived it for stored events', async () => {
+      const { rewrite } = await routedTenant();
+      const body = loadFixture('inbound-text', rewrite);
+      const { body: answer } = await postWebhook(server.url, body, SECRET);
+      const [row] = await sql()`select body_hash::text as stored, substring(encode(sha256(raw_body), 'hex') from 1 for 32)::uuid::text as migrated from webhook_events where id = ${answer.webhookEventId}`;
+      expect(row.stored).toBe(row.migrated);
+      expect(row.stored).toBe(bodyHash(Buffer.from(body)));
+    });
+
     it('stores a message once when Meta re-batches it into a different body', async () => {
       const { rewrite } = await routedTenant();
       const single = JSON.parse(loadFixture('inbound-text', rewrite));
@@ -287,10 +307,9 @@ describe('POST /webhooks/whatsapp', () => {
 describe('processing events', () => {
   /** Stores bodies as the ingest does, without enqueueing them: the test runs the processing itself. */
   async function storeEvents(bodies: string[]): Promise<number[]> {
-    const { createHash } = await import('node:crypto');
     const ids = [];
     for (const body of bodies) {
-      const [row] = await sql()`insert into webhook_events (body_sha256, raw_body) values (${createHash('sha256').update(body).digest('hex')}, ${Buffer.from(body)}) returning id`;
+      const [row] = await sql()`insert into webhook_events (body_hash, raw_body) values (${bodyHash(Buffer.from(body))}, ${Buffer.from(body)}) returning id`;
       ids.push(Number(row.id));
     }
     return ids;
@@ -403,8 +422,7 @@ async function seedOutbound(tenantId: string, number: { phoneNumber: { id: strin
 }
 
 async function countStored(body: string): Promise<number> {
-  const { createHash } = await import('node:crypto');
-  const [{ n }] = await sql()`select count(*)::int as n from webhook_events where body_sha256 = ${createHash('sha256').update(body).digest('hex')}`;
+  const [{ n }] = await sql()`select count(*)::int as n from webhook_events where body_hash = ${bodyHash(Buffer.from(body))}`;
   return n;
 }
 

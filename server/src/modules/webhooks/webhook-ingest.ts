@@ -15,11 +15,20 @@ const ENQUEUE_WINDOW_MS = 5;
 const EVENTS_PER_JOB = 100;
 
 interface Pending {
-  sha: string;
+  hash: string;
   raw: Buffer;
   resolve: (result: IngestResult) => void;
   reject: (error: Error) => void;
 }
+
+/** A body's identity for deduplication: the first 128 bits of its SHA-256, written as Postgres writes a uuid. */
+export function bodyHash(raw: Buffer): string {
+  const hex = createHash('sha256').update(raw).digest().toString('hex', 0, 16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** An array literal of values that never need quoting (uuids, integers), for one bound parameter. */
+const arrayLiteral = (values: (string | number)[]) => `{${values.join(',')}}`;
 
 export interface IngestResult {
   id: number;
@@ -42,18 +51,17 @@ export class WebhookIngest {
   /** Resolves once the raw event is committed in Postgres (or was already stored). */
   store(raw: Buffer): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ sha: createHash('sha256').update(raw).digest('hex'), raw, resolve, reject });
+      this.queue.push({ hash: bodyHash(raw), raw, resolve, reject });
       this.schedule();
     });
   }
 
   /** A body that failed to parse: kept for inspection as rejected, never processed. */
   async storeRejected(raw: Buffer, reason: string): Promise<number> {
-    const sha = createHash('sha256').update(raw).digest('hex');
     const [row] = await this.sql<{ id: number }[]>`
-      insert into webhook_events (body_sha256, raw_body, state, error, processed_at)
-      values (${sha}, ${raw}, 'rejected', ${reason}, now())
-      on conflict (body_sha256) do update set error = excluded.error
+      insert into webhook_events (body_hash, raw_body, state, error, processed_at)
+      values (${bodyHash(raw)}, ${raw}, 'rejected', ${reason}, now())
+      on conflict (body_hash) do update set error = excluded.error
       returning id`;
     return Number(row.id);
   }
@@ -74,21 +82,21 @@ export class WebhookIngest {
     this.schedule();
     try {
       const unique = new Map<string, Pending>();
-      for (const item of batch) if (!unique.has(item.sha)) unique.set(item.sha, item);
+      for (const item of batch) if (!unique.has(item.hash)) unique.set(item.hash, item);
       const inserted = await this.insert([...unique.values()]);
-      const ids = new Map(inserted.map((r) => [r.body_sha256, Number(r.id)]));
+      const ids = new Map(inserted.map((r) => [r.body_hash, Number(r.id)]));
       // Redeliveries of stored bytes: answer 200 again, process nothing new.
-      const missing = [...unique.keys()].filter((sha) => !ids.has(sha));
+      const missing = [...unique.keys()].filter((hash) => !ids.has(hash));
       if (missing.length > 0) {
-        const existing = await this.sql<{ id: string; body_sha256: string }[]>`select id, body_sha256 from webhook_events where body_sha256 in ${this.sql(missing)}`;
-        for (const r of existing) ids.set(r.body_sha256, Number(r.id));
+        const existing = await this.sql<{ id: string; body_hash: string }[]>`select id, body_hash from webhook_events where body_hash = any(${arrayLiteral(missing)}::uuid[])`;
+        for (const r of existing) ids.set(r.body_hash, Number(r.id));
       }
-      const fresh = new Set(inserted.map((r) => r.body_sha256));
+      const fresh = new Set(inserted.map((r) => r.body_hash));
       const claimed = new Set<string>();
       for (const item of batch) {
-        const firstOfItsBytes = fresh.has(item.sha) && !claimed.has(item.sha);
-        if (firstOfItsBytes) claimed.add(item.sha);
-        item.resolve({ id: ids.get(item.sha)!, duplicate: !firstOfItsBytes });
+        const firstOfItsBytes = fresh.has(item.hash) && !claimed.has(item.hash);
+        if (firstOfItsBytes) claimed.add(item.hash);
+        item.resolve({ id: ids.get(item.hash)!, duplicate: !firstOfItsBytes });
       }
       this.enqueue(inserted.map((r) => Number(r.id)));
     } catch (error) {
@@ -101,23 +109,29 @@ export class WebhookIngest {
 
   /**
    * One statement of the same text for any batch size (prepared once per connection, unlike a
-   * VALUES list of 2×n parameters), with the bodies as one base64 array: half the bytes of
-   * bytea's hex text, and no per-parameter work in the driver. Quoted elements: a base64 body
-   * is never mistaken for the array literal NULL.
+   * VALUES list of 2×n parameters): the bodies travel as ONE base64 text, decoded once and cut
+   * apart by offset, and their hashes as one uuid array. Postgres parsed a text array of base64
+   * bodies character by character before decoding each; this costs it about a quarter less per
+   * event. Base64 rather than a bytea parameter: postgres.js sends bytea as hex text, twice the
+   * bytes to write. `offset 0` keeps the decode in its subquery, or it runs once per row.
    */
   private insert(items: Pending[]) {
-    let shas = '{';
-    let bodies = '{';
-    for (let i = 0; i < items.length; i++) {
-      const sep = i === 0 ? '"' : ',"';
-      shas += sep + items[i].sha + '"';
-      bodies += sep + items[i].raw.toString('base64') + '"';
+    const starts: number[] = [];
+    const lengths: number[] = [];
+    let start = 1; // substring() counts from 1
+    for (const item of items) {
+      starts.push(start);
+      lengths.push(item.raw.length);
+      start += item.raw.length;
     }
-    return this.sql<{ id: string; body_sha256: string }[]>`
-      insert into webhook_events (body_sha256, raw_body)
-      select sha, decode(body, 'base64') from unnest(${shas + '}'}::text[], ${bodies + '}'}::text[]) as batch(sha, body)
-      on conflict (body_sha256) do nothing
-      returning id, body_sha256`;
+    const bodies = Buffer.concat(items.map((item) => item.raw), start - 1).toString('base64');
+    return this.sql<{ id: string; body_hash: string }[]>`
+      insert into webhook_events (body_hash, raw_body)
+      select hash, substring(bodies from start for length)
+      from (select decode(${bodies}, 'base64') as bodies offset 0) as batch_bytes,
+        unnest(${arrayLiteral(items.map((item) => item.hash))}::uuid[], ${arrayLiteral(starts)}::int[], ${arrayLiteral(lengths)}::int[]) as batch(hash, start, length)
+      on conflict (body_hash) do nothing
+      returning id, body_hash`;
   }
 
   /**
