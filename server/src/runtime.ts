@@ -64,7 +64,10 @@ export interface RunningServer {
 
 export async function startServer(env: Env, options: { migrate?: boolean; host?: string } = {}): Promise<RunningServer> {
   const core = await createCore(env, { ...options, role: 'server' });
-  const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message));
+  const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, {
+    commitTimeoutMs: env.WEBHOOK_COMMIT_TIMEOUT_MS,
+    onEnqueueError: (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message),
+  });
   const app = await createHttpApp({
     ...core,
     routes: [webhookVerifyRoute({ verifyToken: env.META_VERIFY_TOKEN })],

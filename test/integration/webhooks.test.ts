@@ -7,7 +7,8 @@ import { testEnv } from '../setup/test-env.js';
 import { eventually, FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
 import { processWebhookEvents } from '../../server/src/modules/webhooks/webhook-processor.js';
-import { bodyHash } from '../../server/src/modules/webhooks/webhook-ingest.js';
+import { bodyHash, StorageUnavailable, WebhookIngest } from '../../server/src/modules/webhooks/webhook-ingest.js';
+import { startTcpProxy } from '../setup/tcp-proxy.js';
 
 // Drizzle's postgres.js client returns timestamps as strings, hence new Date(...) below.
 // setup(): a real server and a real worker on the test Postgres and Redis, with a queue prefix of
@@ -301,6 +302,90 @@ describe('POST /webhooks/whatsapp', () => {
       await eventually(async () => (await sql()`select count(*)::int as n from messages where wamid like ${`%${tag}`}`)[0].n === 1, 'replayed message stored');
       await eventually(async () => (await sql()`select resolved_at from unrouted_events where webhook_event_id = ${response.body.webhookEventId}`)[0].resolved_at, 'unrouted resolved');
     });
+  });
+});
+
+describe('when Postgres is away', () => {
+  /** A second server whose Postgres connections go through a proxy the test breaks. */
+  async function serverBehindProxy() {
+    const database = new URL(testEnv().DATABASE_URL);
+    const proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+    database.port = String(proxy.port);
+    const cutOff = await startTestServer({ META_APP_SECRET: SECRET, DATABASE_URL: database.toString(), WEBHOOK_COMMIT_TIMEOUT_MS: '1000' });
+    return {
+      proxy, url: cutOff.url,
+      close: async () => {
+        await proxy.restore();
+        await cutOff.close();
+        await proxy.close();
+      },
+    };
+  }
+
+  it('answers 503 while Postgres is down, so Meta retries, stores nothing meanwhile, and stores the retry once it is back', { timeout: 30_000 }, async () => {
+    const { proxy, url, close } = await serverBehindProxy();
+    try {
+      const { rewrite } = await routedTenant();
+      expect((await postWebhook(url, loadFixture('inbound-text', rewrite), SECRET)).status).toBe(200);
+
+      await proxy.cut();
+      const body = loadFixture('inbound-text', { ...rewrite, tag: uniqueTag() });
+      const during = await postWebhook(url, body, SECRET);
+      expect(during.status).toBe(503);
+      expect(during.body).toEqual({ error: 'storage unavailable, retry later' });
+      expect(await countStored(body)).toBe(0);
+
+      // Meta's retry, once Postgres is reachable again: stored as new, processed once.
+      await proxy.restore();
+      const retry = await postWebhook(url, body, SECRET);
+      expect(retry.status).toBe(200);
+      expect(retry.body.duplicate).toBe(false);
+      await processed(retry.body.webhookEventId);
+      expect(await countStored(body)).toBe(1);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 503 when the commit hangs past WEBHOOK_COMMIT_TIMEOUT_MS, keeps taking webhooks, and processes the event once either way', { timeout: 30_000 }, async () => {
+    const { proxy, url, close } = await serverBehindProxy();
+    try {
+      const { rewrite } = await routedTenant();
+      expect((await postWebhook(url, loadFixture('inbound-text', rewrite), SECRET)).status).toBe(200);
+
+      proxy.freeze();
+      const bodies = Array.from({ length: 6 }, () => loadFixture('inbound-text', { ...rewrite, tag: uniqueTag() }));
+      const started = Date.now();
+      // More webhooks than the ingest has commits in flight: every slot hangs, and each is freed.
+      const answers = await Promise.all(bodies.map((body) => postWebhook(url, body, SECRET)));
+      expect(answers.map((a) => a.status)).toEqual(Array(bodies.length).fill(503));
+      expect(Date.now() - started).toBeLessThan(8_000);
+
+      // The held bytes arrive: the hung inserts may commit after all. Meta's retries are then
+      // duplicates; either way each event is stored and its message processed once.
+      await proxy.restore();
+      for (const body of bodies) {
+        const retry = await postWebhook(url, body, SECRET);
+        expect(retry.status).toBe(200);
+        await processed(retry.body.webhookEventId);
+        expect(await countStored(body)).toBe(1);
+      }
+      const [{ n }] = await sql()`select count(*)::int as n from messages where wamid like ${'%.' + rewrite.tag}`;
+      expect(n).toBe(1);
+      const tags = bodies.map((body) => /"wamid\.[^"]+\.([0-9a-f]+)"/.exec(body)![1]);
+      const [{ m }] = await sql()`select count(*)::int as m from messages where split_part(wamid, '.', -1) = any(${tags})`;
+      expect(m).toBe(bodies.length);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers at once, without queueing, beyond the events it lets wait for Postgres', async () => {
+    const ingest = new WebhookIngest(sql(), server.core.queues.webhooks, { maxWaiting: 2 });
+    const { rewrite } = await routedTenant();
+    const outcomes = await Promise.allSettled(Array.from({ length: 4 }, () => ingest.store(Buffer.from(loadFixture('inbound-text', { ...rewrite, tag: uniqueTag() })))));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect((outcomes[3] as PromiseRejectedResult).reason).toBeInstanceOf(StorageUnavailable);
   });
 });
 

@@ -35,6 +35,11 @@ const key32: Parser<Buffer> = (raw) => {
   if (key.length !== 32) throw new Error(`${key.length} bytes`);
   return key;
 };
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => (raw) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(raw);
+  return n;
+};
 const minLength = (n: number): Parser<string> => (raw) => {
   if (raw.length < n) throw new Error('too short');
   return raw;
@@ -59,36 +64,13 @@ export const envSpec = {
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
-  OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 50 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 1000) throw new Error(raw);
-    return n;
-  } }),
-  META_HTTP_CONNECTIONS: variable({ description: 'keep-alive connections per process to the Graph API; also the most sends a worker has in flight (a send is claimed only when it can leave at once). Meta answers in 100-300 ms, so 1,000 sends/s needs about 200', expects: 'an integer 1-2000', default: '128', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1 || n > 2000) throw new Error(raw);
-    return n;
-  } }),
-  OUTBOUND_RECIPIENT_GAP_MS: variable({ description: "minimum gap between two sends from one number to one recipient (Meta's pair rate: about one per 6 s)", expects: 'an integer number of milliseconds, 0 or more', default: '6000', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
-    return n;
-  } }),
-  OUTBOUND_SWEEP_AFTER_MS: variable({ description: 'a queued outbound message that has not moved for this long and has no job (or one out of attempts) is re-enqueued (long: a job may wait minutes for a busy number, and deployments sharing a database must not take each other\'s messages)', expects: 'milliseconds', default: '600000', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
-    return n;
-  } }),
-  SWEEP_INTERVAL_MS: variable({ description: 'how often a worker looks for stored webhook events the queue lost', expects: 'milliseconds, 0 to disable', default: '5000', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
-    return n;
-  } }),
-  SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: (raw) => {
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(raw);
-    return n;
-  } }),
+  OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 50 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: integer(1, 1000) }),
+  META_HTTP_CONNECTIONS: variable({ description: 'keep-alive connections per process to the Graph API; also the most sends a worker has in flight (a send is claimed only when it can leave at once). Meta answers in 100-300 ms, so 1,000 sends/s needs about 200', expects: 'an integer 1-2000', default: '128', parse: integer(1, 2000) }),
+  OUTBOUND_RECIPIENT_GAP_MS: variable({ description: "minimum gap between two sends from one number to one recipient (Meta's pair rate: about one per 6 s)", expects: 'an integer number of milliseconds, 0 or more', default: '6000', parse: integer(0) }),
+  OUTBOUND_SWEEP_AFTER_MS: variable({ description: 'a queued outbound message that has not moved for this long and has no job (or one out of attempts) is re-enqueued (long: a job may wait minutes for a busy number, and deployments sharing a database must not take each other\'s messages)', expects: 'milliseconds', default: '600000', parse: integer(0) }),
+  SWEEP_INTERVAL_MS: variable({ description: 'how often a worker looks for stored webhook events the queue lost', expects: 'milliseconds, 0 to disable', default: '5000', parse: integer(0) }),
+  SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: integer(0) }),
+  WEBHOOK_COMMIT_TIMEOUT_MS: variable({ description: 'a webhook whose commit in Postgres has not come back in this time is answered 503 (Meta retries it): a hung database or network must not hold Meta\'s requests open', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
   DEMO: variable({ description: 'pnpm start: run the Meta simulator, a demo tenant and live traffic', expects: 'true, false or auto (on when META_GRAPH_URL is not set)', default: 'auto', parse: (raw) => {
     if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
     return raw as 'true' | 'false' | 'auto';

@@ -10,6 +10,9 @@ import type { WebhookJob } from './webhooks.jobs.js';
 
 const MAX_BATCH = 500;
 const MAX_IN_FLIGHT = 4;
+// Events waiting for a flush slot beyond this are answered 503 at once (Meta retries): while
+// Postgres stalls, a flood must not grow the process's memory without bound.
+const MAX_WAITING = 20_000;
 // Events acknowledged within this window go to the worker as one job (one transaction there).
 const ENQUEUE_WINDOW_MS = 5;
 const EVENTS_PER_JOB = 100;
@@ -35,6 +38,16 @@ export interface IngestResult {
   duplicate: boolean;
 }
 
+/** The event could not be committed in time, or too many wait: answer 503, Meta retries. */
+export class StorageUnavailable extends Error {}
+
+export interface WebhookIngestOptions {
+  /** A flush whose commit has not come back in this time answers its webhooks 503 and frees its slot. */
+  commitTimeoutMs?: number;
+  maxWaiting?: number;
+  onEnqueueError?: (error: Error) => void;
+}
+
 export class WebhookIngest {
   private queue: Pending[] = [];
   private inFlight = 0;
@@ -42,14 +55,23 @@ export class WebhookIngest {
   private enqueueBuffer: number[] = [];
   private enqueueTimer: NodeJS.Timeout | null = null;
 
+  private readonly commitTimeoutMs: number;
+  private readonly maxWaiting: number;
+  private readonly onEnqueueError: (error: Error) => void;
+
   constructor(
     private readonly sql: postgres.Sql,
     private readonly webhooksQueue: Queue<WebhookJob>,
-    private readonly onEnqueueError: (error: Error) => void = () => {},
-  ) {}
+    options: WebhookIngestOptions = {},
+  ) {
+    this.commitTimeoutMs = options.commitTimeoutMs ?? 10_000;
+    this.maxWaiting = options.maxWaiting ?? MAX_WAITING;
+    this.onEnqueueError = options.onEnqueueError ?? (() => {});
+  }
 
-  /** Resolves once the raw event is committed in Postgres (or was already stored). */
+  /** Resolves once the raw event is committed in Postgres (or was already stored); rejects with StorageUnavailable or Postgres's error. */
   store(raw: Buffer): Promise<IngestResult> {
+    if (this.queue.length >= this.maxWaiting) return Promise.reject(new StorageUnavailable(`${this.queue.length} events already wait for Postgres`));
     return new Promise((resolve, reject) => {
       this.queue.push({ hash: bodyHash(raw), raw, resolve, reject });
       this.schedule();
@@ -80,6 +102,23 @@ export class WebhookIngest {
     const batch = this.queue.splice(0, MAX_BATCH);
     this.inFlight++;
     this.schedule();
+    // A commit that does not come back in time (Postgres hung, a network dropping packets) is
+    // answered 503 and its slot freed: a hung connection must not stall every later webhook. If it
+    // commits after all, its events are enqueued below, and Meta's retry is answered as a duplicate.
+    let released = false;
+    const release = () => {
+      if (released) return false;
+      released = true;
+      clearTimeout(timer);
+      this.inFlight--;
+      this.schedule();
+      return true;
+    };
+    const timer = setTimeout(() => {
+      if (!release()) return;
+      const error = new StorageUnavailable(`no commit from Postgres in ${this.commitTimeoutMs} ms`);
+      for (const item of batch) item.reject(error);
+    }, this.commitTimeoutMs);
     try {
       const unique = new Map<string, Pending>();
       for (const item of batch) if (!unique.has(item.hash)) unique.set(item.hash, item);
@@ -102,8 +141,7 @@ export class WebhookIngest {
     } catch (error) {
       for (const item of batch) item.reject(error as Error);
     } finally {
-      this.inFlight--;
-      this.schedule();
+      release();
     }
   }
 

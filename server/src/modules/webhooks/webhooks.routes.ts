@@ -93,11 +93,22 @@ async function receive(raw: Buffer, request: IncomingMessage, response: ServerRe
     deps.received?.inc({ outcome: duplicate ? 'duplicate' : 'stored' });
     return answer(response, 200, { received: true, webhookEventId: id, duplicate });
   } catch (error) {
-    // Postgres is down or refused: Meta retries a non-2xx for days, so nothing is lost.
+    // Postgres is down, refused or too slow: Meta retries a non-2xx for days, so nothing is lost.
     deps.received?.inc({ outcome: 'unavailable' });
-    console.error('[webhooks] could not store event', (error as Error).message);
+    logUnavailable((error as Error).message);
     return answer(response, 503, { error: 'storage unavailable, retry later' });
   }
+}
+
+// While Postgres is away every webhook fails the same way, thousands a second: one line every 5 s.
+let unavailableSince = 0;
+let unavailableCount = 0;
+function logUnavailable(reason: string): void {
+  unavailableCount++;
+  if (Date.now() - unavailableSince < 5_000) return;
+  console.error(`[webhooks] could not store ${unavailableCount} event(s), answered 503: ${reason}`);
+  unavailableSince = Date.now();
+  unavailableCount = 0;
 }
 
 function tooLarge(response: ServerResponse, deps: WebhookReceiverDeps): void {
