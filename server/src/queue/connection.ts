@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { throttledLog } from '../lib/throttled-log.js';
 
 // BullMQ needs `maxRetriesPerRequest: null` on its connections so blocking commands wait out a
 // Redis restart instead of failing; everything in Redis is rebuildable from Postgres anyway.
@@ -9,12 +10,10 @@ export function createRedis(url: string, options: RedisOptions = {}): Redis {
   return redis;
 }
 
-let lastLogged = 0;
+const logRedis = throttledLog(5_000, (_count, message) => console.error(`[redis] ${message} (retrying)`));
 /** At most one line every 5 s while Redis is unreachable. */
 export function logRedisError(error: Error): void {
-  if (Date.now() - lastLogged < 5_000) return;
-  lastLogged = Date.now();
-  console.error(`[redis] ${error.message} (retrying)`);
+  logRedis(error.message);
 }
 
 /** Keys of one deployment (or one test run) stay apart; the braces keep a queue in one Cluster slot. */

@@ -5,6 +5,7 @@ import { constantTimeEqual } from '../../lib/secrets.js';
 import type { RawRoute } from '../../http/app.js';
 import type { WebhookIngest } from './webhook-ingest.js';
 import type { Counter } from 'prom-client';
+import { throttledLog } from '../../lib/throttled-log.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 export const WEBHOOK_PATH = '/webhooks/whatsapp';
@@ -101,15 +102,7 @@ async function receive(raw: Buffer, request: IncomingMessage, response: ServerRe
 }
 
 // While Postgres is away every webhook fails the same way, thousands a second: one line every 5 s.
-let unavailableSince = 0;
-let unavailableCount = 0;
-function logUnavailable(reason: string): void {
-  unavailableCount++;
-  if (Date.now() - unavailableSince < 5_000) return;
-  console.error(`[webhooks] could not store ${unavailableCount} event(s), answered 503: ${reason}`);
-  unavailableSince = Date.now();
-  unavailableCount = 0;
-}
+const logUnavailable = throttledLog(5_000, (count, reason) => console.error(`[webhooks] could not store ${count} event(s), answered 503: ${reason}`));
 
 function tooLarge(response: ServerResponse, deps: WebhookReceiverDeps): void {
   deps.received?.inc({ outcome: 'too_large' });
