@@ -21,10 +21,8 @@ export async function createPoster(url: string, connections: number): Promise<Po
   return {
     async post(path, body, headers) {
       const conn = await take();
-      let head = `POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Length: ${body.length}\r\n`;
-      for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
       try {
-        return await conn.request(Buffer.concat([Buffer.from(head + '\r\n'), body]));
+        return await conn.request(postRequestBytes(`${hostname}:${port}`, path, body, headers));
       } finally {
         idle.push(conn);
         waiting.shift()?.();
@@ -32,6 +30,13 @@ export async function createPoster(url: string, connections: number): Promise<Po
     },
     close: () => { for (const c of all) c.socket.destroy(); },
   };
+}
+
+/** The bytes of a keep-alive HTTP/1.1 POST: what a load generator writes on the wire. */
+export function postRequestBytes(host: string, path: string, body: Buffer, headers: Record<string, string>): Buffer {
+  let head = `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nConnection: keep-alive\r\nContent-Length: ${body.length}\r\n`;
+  for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+  return Buffer.concat([Buffer.from(head + '\r\n'), body]);
 }
 
 interface Connection { socket: net.Socket; request(bytes: Buffer): Promise<number> }
