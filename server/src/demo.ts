@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { OPERATOR } from './graphql/viewer.js';
-import type { Services } from './services.js';
+import { OPERATOR } from './modules/auth/auth.viewer.js';
+import type { Services } from './graphql/context.js';
 import type { Database } from './db/client.js';
 import { tenants } from './modules/tenants/tenants.table.js';
 

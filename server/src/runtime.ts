@@ -5,19 +5,18 @@ import type { Env } from './config/env.js';
 import { connectDatabase, type DatabaseHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createRedisPubSub, type RedisPubSub } from './graphql/pubsub.js';
+import type { Services } from './graphql/context.js';
 import { createHttpApp } from './http/app.js';
-import { createRedis, queuePrefix } from './queue/connection.js';
-import { queueRegistry, type JobDeps } from './jobs.js';
-import { createServices, type Services } from './services.js';
-import { GraphClient } from './meta/graph-client.js';
-import { ActivityPublisher } from './modules/activity/activity.publisher.js';
-import { createQueues, type Queues } from './queue/queues.js';
-import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
+import { logger } from './lib/logger.js';
 import { withTimeout } from './lib/timeout.js';
+import { GraphClient } from './meta/graph-client.js';
+import { createRedis, queuePrefix } from './queue/connection.js';
+import { systemClock, type JobDeps } from './queue/job-types.js';
+import { createQueues, type Queues } from './queue/queues.js';
+import { queueRegistry, sweepRegistry } from './queue/registry.js';
+import { createServices } from './services.js';
+import { WebhookIngest } from './modules/webhooks/webhook-ingest.js';
 import { webhookReceiver, webhookVerifyRoute } from './modules/webhooks/webhooks.routes.js';
-import { sweepUnfinishedEvents } from './modules/webhooks/webhooks.jobs.js';
-import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
-import { reconcileUnknownMessages, repairRecentStatuses, requeueStaleMessages } from './modules/outbound/outbound.reconcile.js';
 
 // The two process roles, composed from the same parts. Entry points (main.ts, worker.ts,
 // start.ts) and tests call these; nothing here reads process.env.
@@ -29,7 +28,8 @@ export interface Core {
   pubSub: RedisPubSub;
   queues: Queues;
   graph: GraphClient;
-  activity: ActivityPublisher;
+  /** What jobs, sweeps and hooks get: infrastructure only. */
+  deps: JobDeps;
   services: Services;
   close(): Promise<void>;
 }
@@ -38,13 +38,13 @@ export async function createCore(env: Env, options: { migrate?: boolean; role?: 
   const database = connectDatabase(env.DATABASE_URL, { name: options.role ? `wabahub-${options.role}` : 'wabahub' });
   if (options.migrate) await runMigrations(database.db);
   const redis = createRedis(env.REDIS_URL);
-  const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix());
-  const queues = createQueues(redis);
+  const pubSub = createRedisPubSub(env.REDIS_URL, queuePrefix(env.WABAHUB_QUEUE_PREFIX));
+  const queues = createQueues(redis, env.WABAHUB_QUEUE_PREFIX);
   const graph = new GraphClient({ baseUrl: env.META_GRAPH_URL, appId: env.META_APP_ID, appSecret: env.META_APP_SECRET, systemToken: env.META_SYSTEM_TOKEN, connections: env.META_HTTP_CONNECTIONS });
-  const activity = new ActivityPublisher(pubSub.pubSub);
-  const services = createServices({ db: database.db, sql: database.sql, env, redis, queues, graph, activity });
+  const deps: JobDeps = { db: database.db, sql: database.sql, redis, queues, graph, publisher: pubSub.publisher, env, clock: systemClock, log: logger };
+  const services = createServices(deps);
   return {
-    env, database, redis, pubSub, queues, graph, activity, services,
+    env, database, redis, pubSub, queues, graph, deps, services,
     close: async () => {
       await queues.close();
       await graph.close();
@@ -66,7 +66,7 @@ export async function startServer(env: Env, options: { migrate?: boolean; host?:
   const core = await createCore(env, { ...options, role: 'server' });
   const ingest = new WebhookIngest(core.database.sql, core.queues.webhooks, {
     commitTimeoutMs: env.WEBHOOK_COMMIT_TIMEOUT_MS,
-    onEnqueueError: (error) => console.error('[webhooks] enqueue failed; the sweeper will retry:', error.message),
+    onEnqueueError: (error) => logger.error({ err: error }, 'webhooks: enqueue failed; the sweeper will retry'),
   });
   const app = await createHttpApp({
     ...core,
@@ -93,7 +93,7 @@ export interface RunningWorker {
 
 export interface WorkerOptions {
   migrate?: boolean;
-  /** How often the sweeper looks for stored events the queue lost (default SWEEP_INTERVAL_MS; 0 disables). */
+  /** How often the sweeps run (default SWEEP_INTERVAL_MS; 0 disables). */
   sweepIntervalMs?: number;
   /** An unfinished event older than this is re-enqueued (default SWEEP_AFTER_MS). */
   sweepOlderThanMs?: number;
@@ -115,25 +115,40 @@ export async function closeWorker(worker: Worker, timeoutMs: number): Promise<vo
     await withTimeout(closed, timeoutMs);
   } catch {
     // BullMQ's close, once begun, cannot be forced: it waits on the job's promise, left behind here.
-    console.warn(`[worker] ${worker.name}: jobs still running after ${timeoutMs} ms of closing; stopping without them`);
+    logger.warn({ queue: worker.name, timeoutMs }, 'worker: jobs still running after closing began; stopping without them');
     await worker.disconnect();
   }
 }
 
+/** One BullMQ worker per queue of the registry; a job is dispatched to its handler by name. */
 export async function startWorker(env: Env, options: WorkerOptions = {}): Promise<RunningWorker> {
   const core = await createCore(env, { ...options, role: 'worker' });
-  const deps: JobDeps = { ...core };
+  const deps: JobDeps = { ...core.deps, env: { ...env, SWEEP_AFTER_MS: options.sweepOlderThanMs ?? env.SWEEP_AFTER_MS } };
   const connection = createRedis(env.REDIS_URL);
-  const workers = queueRegistry.map((definition) => new Worker(definition.name, definition.processor(deps), {
-    connection, prefix: queuePrefix(), concurrency: typeof definition.concurrency === 'function' ? definition.concurrency(deps) : definition.concurrency,
-    // A killed worker's jobs come back after this, not after BullMQ's default 30 s.
-    stalledInterval: 5_000, lockDuration: 15_000,
-    ...definition.workerOptions,
-  }));
+  const workers = queueRegistry.map((definition) => {
+    const handlers = new Map(definition.jobs.map((job) => [job.name as string, job.handler(deps)]));
+    return new Worker(definition.name, async (job, token) => {
+      const handle = handlers.get(job.name);
+      if (!handle) throw new Error(`no handler for job "${job.name}" on queue ${definition.name} (see queue/registry.ts)`);
+      return handle(job as never, token);
+    }, {
+      connection, prefix: core.queues.prefix, concurrency: typeof definition.concurrency === 'function' ? definition.concurrency(deps) : definition.concurrency,
+      // A killed worker's jobs come back after this, not after BullMQ's default 30 s.
+      stalledInterval: 5_000, lockDuration: 15_000,
+      ...definition.workerOptions,
+    });
+  });
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => {
+      // DelayedError is how a job waits (a rate limit, a campaign's tick): not a failure.
+      if (error.name === 'DelayedError') return;
+      deps.log.warn({ queue: worker.name, jobId: job?.id, job: job?.name, tenantId: job?.data?.tenantId, attempt: job?.attemptsMade, err: error }, 'job failed; BullMQ retries it with backoff');
+    });
+  }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  const sweeper = startSweeper(core, options.sweepIntervalMs ?? env.SWEEP_INTERVAL_MS, options.sweepOlderThanMs ?? env.SWEEP_AFTER_MS);
+  const sweeper = startSweeper(deps, options.sweepIntervalMs ?? env.SWEEP_INTERVAL_MS);
   return {
-    core, workers,
+    core: { ...core, deps }, workers,
     close: async () => {
       sweeper.stop();
       await Promise.all(workers.map((w) => closeWorker(w, options.closeTimeoutMs ?? WORKER_CLOSE_TIMEOUT_MS)));
@@ -143,28 +158,23 @@ export async function startWorker(env: Env, options: WorkerOptions = {}): Promis
   };
 }
 
-/** One sweeper at a time across all workers (a Redis lock); it only re-enqueues, so overlap is harmless. */
-function startSweeper(core: Core, intervalMs: number, olderThanMs: number) {
+/** One sweeper at a time across all workers (a Redis lock); sweeps only re-enqueue or reconcile, so overlap is harmless. */
+function startSweeper(deps: JobDeps, intervalMs: number) {
   if (intervalMs <= 0) return { stop: () => {} };
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
-      const lock = await core.redis.set(`${queuePrefix()}:sweeper-lock`, String(process.pid), 'PX', Math.max(intervalMs - 100, 500), 'NX');
+      const lock = await deps.redis.set(`${deps.queues.prefix}:sweeper-lock`, String(process.pid), 'PX', Math.max(intervalMs - 100, 500), 'NX');
       if (lock) {
-        const swept = await sweepUnfinishedEvents(core.database.db, core.queues.webhooks, olderThanMs);
-        if (swept > 0) console.log(`[sweeper] re-enqueued ${swept} unfinished webhook events`);
-        // Outbound: queued messages whose job was lost (Redis restarted), and sends whose outcome
-        // is unknown that a late status now explains.
-        const requeued = await requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, createSendLimiter(core), core.env.OUTBOUND_SWEEP_AFTER_MS);
-        if (requeued > 0) console.log(`[sweeper] re-enqueued ${requeued} queued outbound messages`);
-        const reconciled = await reconcileUnknownMessages(core.database.db);
-        if (reconciled > 0) console.log(`[sweeper] reconciled ${reconciled} outbound messages of unknown outcome`);
-        await repairRecentStatuses(core.database.db);
+        for (const sweep of sweepRegistry) {
+          const acted = await sweep.run(deps);
+          if (acted > 0) deps.log.info({ sweep: sweep.name, acted }, 'sweeper acted');
+        }
       }
     } catch (error) {
-      console.error('[sweeper]', (error as Error).message);
+      deps.log.error({ err: error }, 'sweeper failed; retried next interval');
     } finally {
       running = false;
     }

@@ -1,10 +1,5 @@
-import type postgres from 'postgres';
-import type { Database } from './db/client.js';
-import type { Redis } from 'ioredis';
-import type { Env } from './config/env.js';
-import type { Queues } from './queue/queues.js';
-import type { GraphClient } from './meta/graph-client.js';
-import type { ActivityPublisher } from './modules/activity/activity.publisher.js';
+import type { JobDeps } from './queue/job-types.js';
+import type { Services } from './graphql/context.js';
 import { TenantService } from './modules/tenants/tenants.service.js';
 import { AuthService } from './modules/auth/auth.service.js';
 import { PhoneNumberService } from './modules/phone-numbers/phone-numbers.service.js';
@@ -16,22 +11,16 @@ import { MessageService } from './modules/messages/messages.service.js';
 import { ContactService } from './modules/contacts/contacts.service.js';
 import { MessageTemplateService } from './modules/message-templates/message-templates.service.js';
 import { OutboundService } from './modules/outbound/outbound.service.js';
-import { createSendLimiter } from './modules/outbound/outbound.limiter.js';
+import { sendLimiter } from './modules/outbound/outbound.limiter.js';
 import { CampaignService } from './modules/campaigns/campaigns.service.js';
+import { MonitoringService } from './modules/monitoring/monitoring.service.js';
 
-export interface ServiceDeps {
-  db: Database;
-  /** The same database through postgres.js, for bulk statements. */
-  sql: postgres.Sql;
-  env: Env;
-  redis: Redis;
-  queues: Queues;
-  graph: GraphClient;
-  activity: ActivityPublisher;
-}
-
-/** Every domain service, wired once per process. Resolvers and jobs reach them through this. */
-export function createServices({ db, sql, env, redis, queues, graph, activity }: ServiceDeps) {
+/**
+ * The composition root of the domain services, wired once per process from the same
+ * infrastructure the jobs get. Resolvers reach them through the GraphQL context; domains that
+ * must hear of each other's events without importing each other are connected here.
+ */
+export function createServices({ db, sql, env, redis, queues, graph }: JobDeps): Services {
   const tenants = new TenantService(db);
   const auth = new AuthService(db, env.OPERATOR_API_KEY, tenants);
   const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants, graph);
@@ -42,10 +31,12 @@ export function createServices({ db, sql, env, redis, queues, graph, activity }:
   const messages = new MessageService(db);
   const contacts = new ContactService(db);
   const messageTemplates = new MessageTemplateService(db, graph, phoneNumbers, env.META_SYSTEM_TOKEN);
-  const sendLimiter = createSendLimiter({ redis, env });
-  const outbound = new OutboundService(db, queues, sendLimiter, instances, phoneNumbers, messageTemplates);
-  const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, sendLimiter);
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns };
+  const limiter = sendLimiter({ redis, env });
+  const outbound = new OutboundService(db, queues, limiter, instances, phoneNumbers, messageTemplates);
+  const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, limiter);
+  const monitoring = new MonitoringService(db, queues);
+  // A resumed number sends what waited: single sends, then its running campaigns.
+  phoneNumbers.onResumed((number) => outbound.requeueNumber(number));
+  phoneNumbers.onResumed((number) => campaigns.requeueNumber(number));
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring };
 }
-
-export type Services = ReturnType<typeof createServices>;

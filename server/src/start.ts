@@ -5,18 +5,20 @@ import { connectDatabase } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
 import { createCore } from './runtime.js';
 import { seedDemo } from './demo.js';
+import { configureLogger } from './lib/logger.js';
 
 // `pnpm start`: migrate, then run the server and the worker as two processes (as production
 // does, so they use both cores). With no Meta settings it first starts the Meta simulator, seeds
 // a demo tenant and lets simulated customers write in, so the dashboard is live at once.
 const env = loadEnv();
+const log = configureLogger({ level: env.LOG_LEVEL, role: 'start' });
 const demo = env.DEMO === 'true' || (env.DEMO === 'auto' && !process.env.META_GRAPH_URL);
 
 const database = connectDatabase(env.DATABASE_URL, { max: 1 });
 await ensureDatabase(env.DATABASE_URL);
 await runMigrations(database.db);
 await database.close();
-console.log('migrations applied');
+log.info('migrations applied');
 
 const childEnv: NodeJS.ProcessEnv = { ...process.env };
 let stopDemo: (() => Promise<void>) | undefined;
@@ -28,7 +30,7 @@ if (demo) {
   const numbers = DEMO.wabas.flatMap((w) => w.numbers.map((n) => ({ ...n, wabaId: w.id })));
   await seedDemo(core.database.db, core.services, numbers);
   await core.close();
-  console.log(`demo: Meta simulator on ${sim.url}, demo tenant "Loja Demo" with ${numbers.length} numbers`);
+  log.info({ simulator: sim.url }, `demo: Meta simulator on ${sim.url}, demo tenant "Loja Demo" with ${numbers.length} numbers`);
   stopDemo = () => sim.close();
   // Customers start writing once the server is up.
   setTimeout(() => sim.startTraffic({ ratePerSecond: 3 }), 4000).unref();
@@ -37,7 +39,8 @@ if (demo) {
 const here = fileURLToPath(new URL('.', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const children: ChildProcess[] = ['main.ts', 'worker.ts'].map((entry) => spawn(tsx, [`${here}${entry}`], { env: childEnv, stdio: 'inherit' }));
-console.log(`wabahub: dashboard http://localhost:${env.PORT}/  (operator key: ${env.NODE_ENV === 'production' ? 'OPERATOR_API_KEY' : env.OPERATOR_API_KEY})`);
+// The development operator key is printed for the person at the terminal; in production only its name.
+process.stdout.write(`wabahub: dashboard http://localhost:${env.PORT}/  (operator key: ${env.NODE_ENV === 'production' ? 'OPERATOR_API_KEY' : env.OPERATOR_API_KEY})\n`);
 
 let stopping = false;
 const stop = async (code = 0) => {
@@ -47,7 +50,7 @@ const stop = async (code = 0) => {
   await stopDemo?.();
   process.exit(code);
 };
-for (const child of children) child.on('exit', (code) => { if (!stopping) { console.error(`a wabahub process exited (${code}); stopping`); void stop(1); } });
+for (const child of children) child.on('exit', (code) => { if (!stopping) { log.error({ code }, 'a wabahub process exited; stopping'); void stop(1); } });
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
 

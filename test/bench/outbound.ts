@@ -30,7 +30,7 @@ process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
 
 const { startSimulator, DEMO } = await import('@wabahub/meta-simulator');
 const { createCore } = await import('../../server/src/runtime.js');
-const { OPERATOR } = await import('../../server/src/graphql/viewer.js');
+const { OPERATOR } = await import('../../server/src/modules/auth/auth.viewer.js');
 const { testEnv } = await import('../setup/test-env.js');
 const { roleEnv } = await import('../setup/processes.js');
 const { default: globalSetup } = await import('../setup/global-setup.js');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
 import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';

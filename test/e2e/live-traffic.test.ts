@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { startWorker, type RunningWorker } from '../../server/src/runtime.js';
-import { emptyActivity } from '../../server/src/modules/activity/activity.publisher.js';
+import { emptyActivity, publishActivity } from '../../server/src/modules/activity/activity.publisher.js';
 import { startTestServer } from '../setup/server.js';
 import { testEnv } from '../setup/test-env.js';
 import { FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
@@ -12,7 +12,6 @@ import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screensh
 // setup(): the built dashboard, a real server and a real worker (real Postgres and Redis, a queue
 // prefix of this file's own), and chromium. Traffic enters the way Meta sends it: a signed POST to
 // /webhooks/whatsapp, processed by the worker, published on Redis, pushed over graphql-ws.
-process.env.WABAHUB_QUEUE_PREFIX = `test-e2e-live-${randomBytes(4).toString('hex')}`;
 const SECRET = 'e2e-app-secret';
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let worker: RunningWorker;
@@ -52,7 +51,7 @@ async function waitUntilSubscribed(page: Page, tenantId: string): Promise<void> 
   const probe = `probe ${uniqueTag()}`;
   const deadline = Date.now() + 15_000;
   while (Date.now() < deadline) {
-    server.core.activity.publish([{ ...emptyActivity(), kind: 'status', tenantId, summary: probe }]);
+    publishActivity(server.core.pubSub.publisher, [{ ...emptyActivity(), kind: 'status', tenantId, summary: probe }]);
     try {
       await rowsWith(page, probe).first().waitFor({ timeout: 250 });
       return;
@@ -148,7 +147,7 @@ describe('dashboard: live traffic', () => {
     await waitUntilSubscribed(page, tenant.id);
     await page.getByTestId('pause').click();
     const tag = uniqueTag();
-    server.core.activity.publish(Array.from({ length: 25 }, (_, i) => ({ ...emptyActivity(), kind: 'inbound_message' as const, direction: 'in' as const, tenantId: tenant.id, summary: `burst ${tag} #${i}` })));
+    publishActivity(server.core.pubSub.publisher, Array.from({ length: 25 }, (_, i) => ({ ...emptyActivity(), kind: 'inbound_message' as const, direction: 'in' as const, tenantId: tenant.id, summary: `burst ${tag} #${i}` })));
     await page.getByTestId('new-count').filter({ hasText: '25 new' }).waitFor();
     expect(await rowsWith(page, `burst ${tag}`).count()).toBe(0);
     await screenshot(page, '09-live-paused');
@@ -168,7 +167,7 @@ describe('dashboard: live traffic', () => {
     const tag = uniqueTag();
     const kinds = ['inbound_message', 'outbound_message', 'status'] as const;
     for (let s = 0; s < 30; s++) {
-      server.core.activity.publish(Array.from({ length: 100 }, (_, i) => {
+      publishActivity(server.core.pubSub.publisher, Array.from({ length: 100 }, (_, i) => {
         const kind = kinds[i % 3];
         return { ...emptyActivity(), kind, direction: kind === 'outbound_message' ? 'out' as const : 'in' as const, tenantId: tenant.id, phoneNumberId: '5511', contactName: 'Cliente', summary: `flood ${tag} ${s * 100 + i}`, messageType: 'text', status: kind === 'status' ? 'delivered' : null };
       }));

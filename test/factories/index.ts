@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
-import type { Services } from '../../server/src/services.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
+import type { Services } from '../../server/src/graphql/context.js';
 
 // Factories make fresh rows through the real services, so tests never depend on each other's data.
 

@@ -20,10 +20,9 @@ let server: RunningServer;
 const workers: RoleProcess[] = [];
 
 beforeAll(async () => {
-  process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
   // A Redis of this test's own: it is restarted empty below.
   redis = await startPrivateRedis();
-  env = testEnv({ META_APP_SECRET: SECRET, REDIS_URL: redis.url });
+  env = testEnv({ META_APP_SECRET: SECRET, REDIS_URL: redis.url, WABAHUB_QUEUE_PREFIX: PREFIX });
   server = await startServer(env, { host: '127.0.0.1' });
 });
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startSimulator, DEMO, type Simulator } from '@wabahub/meta-simulator';
 import { startServer, type RunningServer } from '../../server/src/runtime.js';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { testEnv } from '../setup/test-env.js';
 import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { busiestWindow, spawnWorkerProcess, TEST_TEMPLATES } from '../setup/outbound.js';
@@ -28,11 +28,10 @@ let redis: PrivateRedis;
 const workers: RoleProcess[] = [];
 
 beforeAll(async () => {
-  process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
   // A Redis of this file's own: the second test restarts it empty.
   redis = await startPrivateRedis();
   sim = await startSimulator({ port: 0, quiet: true, pairRateWindowMs: 0, statusDelaysMs: { read: null } });
-  env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, REDIS_URL: redis.url });
+  env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, REDIS_URL: redis.url, WABAHUB_QUEUE_PREFIX: PREFIX });
   server = await startServer(env, { host: '127.0.0.1' });
   sim.configureApp({ webhookUrl: `${server.url}/webhooks/whatsapp` });
 });

@@ -5,7 +5,7 @@ import { CampaignService } from '../../server/src/modules/campaigns/campaigns.se
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
-import { QueueName } from '../../server/src/queue/registry.js';
+import { QueueName } from '../../server/src/queue/names.js';
 import { busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 
 // setup(): the simulator plays Meta (pair rate on, statuses sent → delivered → read); a real

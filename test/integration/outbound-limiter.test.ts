@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { SendLimiter } from '../../server/src/modules/outbound/limiter.js';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { SendLimiter } from '../../server/src/modules/outbound/outbound.limiter.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { TEST_REDIS_URL, testEnv } from '../setup/test-env.js';
 import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { eventually } from '../setup/webhooks.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
 import { OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
-import { requeueStaleMessages } from '../../server/src/modules/outbound/outbound.reconcile.js';
-import { createSendLimiter } from '../../server/src/modules/outbound/outbound.limiter.js';
+import { requeueStaleSends } from '../../server/src/modules/outbound/outbound.reconcile.js';
+import { requeueStaleCampaigns } from '../../server/src/modules/campaigns/campaigns.jobs.js';
 import { campaignJobId } from '../../server/src/modules/campaigns/campaigns.jobs.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
@@ -356,7 +356,7 @@ describe('jobs out of attempts', () => {
   async function sweepAged(ids: string[]) {
     await h.server.core.database.sql`update messages set updated_at = now() - interval '1 hour' where id in ${h.server.core.database.sql(ids)}`;
     const core = h.worker.core;
-    return requeueStaleMessages(core.database.db, core.queues.outbound, core.redis, createSendLimiter(core), 30 * 60_000);
+    return (await requeueStaleSends(core.database.db, core.queues.outbound, 30 * 60_000)) + (await requeueStaleCampaigns(core.deps, 30 * 60_000));
   }
 
   it('a send whose job failed for good is enqueued again by the sweeper, and sent once', async () => {

@@ -12,7 +12,7 @@ import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
 // Sockets are held by server 1; webhooks are posted to server 2. Only Redis pub/sub links them.
 const SECRET = 'two-process-secret';
 const PREFIX = `test-subs-${randomBytes(4).toString('hex')}`;
-const env = testEnv({ META_APP_SECRET: SECRET, WABAHUB_QUEUE_PREFIX: PREFIX } as never);
+const env = testEnv({ META_APP_SECRET: SECRET, WABAHUB_QUEUE_PREFIX: PREFIX });
 let processes: RoleProcess[] = [];
 let server1: RoleProcess;
 let server2: RoleProcess;
@@ -20,7 +20,6 @@ let core: Awaited<ReturnType<typeof startServer>>;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  process.env.WABAHUB_QUEUE_PREFIX = PREFIX;
   const childEnv = roleEnv(env, { WABAHUB_QUEUE_PREFIX: PREFIX, PORT: '0', NODE_ENV: 'test' });
   processes = await Promise.all([spawnRole('server', childEnv), spawnRole('server', childEnv), spawnRole('worker', childEnv), spawnRole('worker', childEnv)]);
   [server1, server2] = processes;

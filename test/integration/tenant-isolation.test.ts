@@ -5,7 +5,7 @@ import {
   type GraphQLObjectType, type GraphQLSchema, type GraphQLOutputType, isObjectType,
 } from 'graphql';
 import { buildAppSchema } from '../../server/src/graphql/build-schema.js';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { gql } from '../setup/graphql-client.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';

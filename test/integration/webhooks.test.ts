@@ -1,19 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { startWorker, type RunningWorker } from '../../server/src/runtime.js';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { testEnv } from '../setup/test-env.js';
 import { eventually, FIXTURE_NUMBERS, FIXTURE_WABAS, loadFixture, postWebhook, uniqueTag } from '../setup/webhooks.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { processWebhookEvents } from '../../server/src/modules/webhooks/webhook-processor.js';
+import { processWebhookEvents } from '../../server/src/modules/webhooks/webhooks.processor.js';
 import { bodyHash, StorageUnavailable, WebhookIngest } from '../../server/src/modules/webhooks/webhook-ingest.js';
 import { startTcpProxy } from '../setup/tcp-proxy.js';
 
 // Drizzle's postgres.js client returns timestamps as strings, hence new Date(...) below.
 // setup(): a real server and a real worker on the test Postgres and Redis, with a queue prefix of
 // their own; webhooks are posted over HTTP, signed as Meta signs them.
-process.env.WABAHUB_QUEUE_PREFIX = `test-webhooks-${randomBytes(4).toString('hex')}`;
 const SECRET = 'test-app-secret';
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let worker: RunningWorker;

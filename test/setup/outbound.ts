@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startSimulator, DEMO, type Simulator, type RequestLogEntry } from '@wabahub/meta-simulator';
 import { startServer, startWorker, type RunningServer, type RunningWorker } from '../../server/src/runtime.js';
-import { OPERATOR } from '../../server/src/graphql/viewer.js';
+import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import type { Env } from '../../server/src/config/env.js';
 import { testEnv } from './test-env.js';
 import { gqlOk } from './graphql-client.js';
@@ -36,10 +36,9 @@ export interface OutboundHarness {
 
 export async function startOutboundHarness(name: string, options: { env?: Record<string, string>; sim?: Parameters<typeof startSimulator>[0]; worker?: boolean } = {}): Promise<OutboundHarness> {
   const prefix = `test-${name}-${randomBytes(4).toString('hex')}`;
-  process.env.WABAHUB_QUEUE_PREFIX = prefix;
   const sim = await startSimulator({ port: 0, quiet: true, ...options.sim });
   const envOverrides = {
-    META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, ...options.env,
+    META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, WABAHUB_QUEUE_PREFIX: prefix, ...options.env,
   };
   const env = testEnv(envOverrides);
   const server = Object.assign(await startServer(env, { host: '127.0.0.1' }), { operatorKey: env.OPERATOR_API_KEY });

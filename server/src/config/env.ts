@@ -75,6 +75,14 @@ export const envSpec = {
     if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
     return raw as 'true' | 'false' | 'auto';
   } }),
+  WABAHUB_QUEUE_PREFIX: variable({ description: 'namespace of every Redis key (queues, limiter, pub/sub channels): deployments or test runs sharing one Redis stay apart', expects: 'letters, digits, - and _', default: 'wabahub', parse: (raw) => {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(raw)) throw new Error(raw);
+    return raw;
+  } }),
+  LOG_LEVEL: variable({ description: 'least level logged: fatal, error, warn, info, debug, trace or silent', expects: 'one of fatal, error, warn, info, debug, trace, silent', default: 'info', parse: (raw) => {
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) throw new Error(raw);
+    return raw as 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  } }),
   SIM_PORT: variable({ description: 'port of the Meta simulator in demo mode', expects: 'an integer port', default: '4010', parse: port }),
 } as const;
 

@@ -17,11 +17,11 @@ if (process.argv.includes('--check')) {
     // missing counts as stale
   }
   if (committed !== printed) {
-    console.error('schema/schema.graphql is stale: run `pnpm schema:emit` and commit the result');
+    process.stderr.write('schema/schema.graphql is stale: run `pnpm schema:emit` and commit the result\n');
     process.exit(1);
   }
-  console.log('schema/schema.graphql is up to date');
+  process.stdout.write('schema/schema.graphql is up to date\n');
 } else {
   writeFileSync(target, printed);
-  console.log(`wrote ${target}`);
+  process.stdout.write(`wrote ${target}\n`);
 }

@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { DomainError } from '../lib/errors.js';
+import { logger } from '../lib/logger.js';
 
 /**
  * Domain errors become GraphQL errors with a stable `extensions.code` and their details; any other
@@ -17,6 +18,6 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     const { stacktrace: _s, limit, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions: limit ? { ...extensions, code: limit } : extensions };
   }
-  console.error('[graphql] unexpected error', original);
+  logger.error({ err: original, path: formatted.path }, 'graphql: unexpected error');
   return { message: 'internal error', locations: formatted.locations, path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }

@@ -11,6 +11,7 @@ import { MessageResolver } from '../modules/messages/messages.resolver.js';
 import { MessageTemplateResolver } from '../modules/message-templates/message-templates.resolver.js';
 import { OutboundResolver } from '../modules/outbound/outbound.resolver.js';
 import { CampaignResolver } from '../modules/campaigns/campaigns.resolver.js';
+import { MonitoringResolver } from '../modules/monitoring/monitoring.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -27,4 +28,5 @@ export const resolvers: NonEmptyArray<Function> = [
   MessageTemplateResolver,
   OutboundResolver,
   CampaignResolver,
+  MonitoringResolver,
 ];

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { ApolloServer } from '@apollo/server';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
@@ -12,8 +12,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../config/env.js';
 import type { DatabaseHandle } from '../db/client.js';
-import type { Services } from '../services.js';
-import type { AppContext } from '../graphql/context.js';
+import type { AppContext, Services } from '../graphql/context.js';
 import { buildAppSchema } from '../graphql/build-schema.js';
 import { queryLimits } from '../graphql/limits.js';
 import { formatError } from '../graphql/format-error.js';
@@ -21,8 +20,9 @@ import type { RedisPubSub } from '../graphql/pubsub.js';
 import { DomainError } from '../lib/errors.js';
 import { withTimeout } from '../lib/timeout.js';
 import { sharedSubscriptions } from '../graphql/shared-subscriptions.js';
-import { viewerScope } from '../graphql/viewer.js';
+import { viewerScope } from '../modules/auth/auth.viewer.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { logger, redactUrl, type LogSink } from '../lib/logger.js';
 
 export const GRAPHQL_BODY_LIMIT = 256 * 1024;
 /**
@@ -64,7 +64,11 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   // posting on a keep-alive connection (Meta, the simulator) would otherwise hold the close open.
   let closing = false;
   const app = Fastify({
-    logger: false, bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true,
+    // Fastify's logger is the process's (JSON lines, secrets redacted); each line of a request
+    // carries its reqId. Requests are logged once, at debug, on completion (onResponse below).
+    loggerInstance: logger.child({ component: 'http' }) as unknown as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: GRAPHQL_BODY_LIMIT, trustProxy: true,
     serverFactory: (fastifyHandler, options) => {
       const server = createServer((request, response) => {
         const query = request.url!.indexOf('?');
@@ -87,21 +91,22 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => { closing = true; });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    request.log.debug({ method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request completed');
   });
 
   // Errors outside GraphQL execution (oversize or malformed bodies) still answer in GraphQL's shape.
-  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, _request, reply) => {
+  app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
     const status = error.statusCode ?? 500;
     const code = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'PAYLOAD_TOO_LARGE' : status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST';
-    if (status >= 500) console.error('[http] error', error);
+    if (status >= 500) request.log.error({ err: error }, 'http: request failed');
     const message = code === 'PAYLOAD_TOO_LARGE' ? bodyTooLarge().message : status >= 500 ? 'internal error' : error.message;
     void reply.status(status).send({ errors: [{ message, extensions: { code } }] });
   });
 
   const schema = await buildAppSchema(deps.pubSub.pubSub as never);
-  const authenticate = async (authorization: string | undefined): Promise<AppContext> => {
+  const authenticate = async (authorization: string | undefined, log: LogSink = logger): Promise<AppContext> => {
     try {
-      return { viewer: await services.auth.authenticate(authorization), services };
+      return { viewer: await services.auth.authenticate(authorization), services, log };
     } catch (error) {
       // Rejected before validation, so unauthenticated callers never see field suggestions.
       if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
@@ -120,6 +125,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       {
         async requestDidStart() {
           return {
+            async didResolveOperation({ operation, operationName, request, contextValue }) {
+              // Variables at debug only, and redacted by path like every line (tokens, keys, PINs).
+              contextValue.log?.debug({ operation: operation?.operation, operationName, variables: request.variables }, 'graphql operation');
+            },
             async willSendResponse({ operation, errors }) {
               metrics.graphqlOperations.inc({ operation: operation?.operation ?? 'unknown', outcome: errors?.length ? 'error' : 'ok' });
             },
@@ -129,7 +138,7 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     ],
   });
   await apollo.start();
-  const graphqlHandler = fastifyApolloHandler(apollo, { context: async (request) => authenticate(request.headers.authorization) });
+  const graphqlHandler = fastifyApolloHandler(apollo, { context: async (request) => authenticate(request.headers.authorization, request.log) });
   app.route({
     method: ['GET', 'POST', 'OPTIONS'], url: '/graphql', bodyLimit: CAMPAIGN_BODY_LIMIT, handler: graphqlHandler,
     // Bodies up to GRAPHQL_BODY_LIMIT for anyone; beyond it, the key is checked before a byte is read.

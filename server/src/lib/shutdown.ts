@@ -1,3 +1,5 @@
+import { logger } from './logger.js';
+
 /** Closes cleanly on SIGINT/SIGTERM; a second signal exits at once. */
 export function onShutdown(close: () => Promise<void>): void {
   let closing = false;
@@ -5,7 +7,7 @@ export function onShutdown(close: () => Promise<void>): void {
     if (closing) process.exit(1);
     closing = true;
     close().then(() => process.exit(0), (error) => {
-      console.error(`shutdown after ${signal} failed`, error);
+      logger.error({ err: error, signal }, 'shutdown failed');
       process.exit(1);
     });
   };

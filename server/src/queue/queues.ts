@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QueueName } from './registry.js';
+import { QueueName } from './names.js';
 import { queuePrefix } from './connection.js';
 
 // Producers' handles on every queue. Jobs are idempotent (they re-read Postgres), so BullMQ's
@@ -12,8 +12,9 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
   removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
 };
 
-export function createQueues(connection: Redis) {
-  const make = (name: QueueName) => new Queue(name, { connection, prefix: queuePrefix(), defaultJobOptions: DEFAULT_JOB_OPTIONS });
+export function createQueues(connection: Redis, namespace: string) {
+  const prefix = queuePrefix(namespace);
+  const make = (name: QueueName) => new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS });
   const queues = {
     [QueueName.Webhooks]: make(QueueName.Webhooks),
     [QueueName.Outbound]: make(QueueName.Outbound),
@@ -21,6 +22,8 @@ export function createQueues(connection: Redis) {
   };
   return {
     ...queues,
+    /** The Redis key prefix of this deployment's queues (and of its other keys: limiter, locks). */
+    prefix,
     all: Object.values(queues),
     close: () => Promise.all(Object.values(queues).map((q) => q.close())).then(() => undefined),
   };

@@ -1,22 +1,48 @@
-import type { Job, WorkerOptions } from 'bullmq';
+import { QueueName } from './names.js';
+import type { QueueDefinition, SweepDefinition } from './job-types.js';
+import type { InboundHook } from '../modules/webhooks/webhooks.hooks.js';
+import { processWebhookEventsJob, sweepUnfinishedEventsSweep } from '../modules/webhooks/webhooks.jobs.js';
+import { reconcileUnknownSweep, repairStatusesSweep, requeueStaleSendsSweep, sendBatchJob, sendJob } from '../modules/outbound/outbound.jobs.js';
+import { campaignJob, requeueStaleCampaignsSweep } from '../modules/campaigns/campaigns.jobs.js';
+import { templateStatusHook } from '../modules/message-templates/message-templates.hooks.js';
 
-// Every queue and the job it runs, in one place: a reader finds every job here.
-export const QueueName = {
-  Webhooks: 'webhooks',
-  Outbound: 'outbound',
-  Onboarding: 'onboarding',
-} as const;
-export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+// Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
+// reader finds all the background work here. Each domain declares its own in `<domain>.jobs.ts`
+// (job names in names.ts, payload types that carry tenantId, idempotent handlers) and
+// `<domain>.hooks.ts`; this file binds them.
 
-export interface QueueDefinition<Deps> {
-  name: QueueName;
-  /** Jobs in flight per worker process; a function when it comes from the environment. */
-  concurrency: number | ((deps: Deps) => number);
-  /** Overrides of the worker's stall handling for this queue (e.g. how many stalls a job survives). */
-  workerOptions?: Partial<Pick<WorkerOptions, 'maxStalledCount' | 'lockDuration' | 'stalledInterval'>>;
-  /** Builds the processor once per worker process. */
-  processor: (deps: Deps) => (job: Job, token?: string) => Promise<unknown>;
-}
+/** Told, after each inbound job commits, what it newly stored (webhooks.hooks.ts: idempotent, at least once). In order. */
+export const inboundHooks: readonly InboundHook[] = [
+  templateStatusHook,
+];
 
-/** Filled by each domain's `<domain>.jobs.ts` through `jobs.ts` (see worker.ts). */
-export type QueueRegistry<Deps> = QueueDefinition<Deps>[];
+export const queueRegistry: readonly QueueDefinition[] = [
+  {
+    name: QueueName.Webhooks,
+    concurrency: 16,
+    jobs: [processWebhookEventsJob(inboundHooks)],
+  },
+  {
+    name: QueueName.Outbound,
+    concurrency: (deps) => deps.env.OUTBOUND_CONCURRENCY,
+    // A send job that stalls (its worker was killed) is safe to run again: it finds its pending
+    // attempt and does not resend. So it may stall any number of times, and is taken back soon
+    // (a 10 s lock, renewed every 5 s, checked every 2 s) so a dead worker's sends resolve quickly.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 10_000, stalledInterval: 2_000 },
+    jobs: [sendJob, sendBatchJob, campaignJob],
+  },
+  {
+    name: QueueName.Onboarding,
+    concurrency: 4,
+    jobs: [],
+  },
+];
+
+/** Run by one worker at a time, every SWEEP_INTERVAL_MS, in this order. */
+export const sweepRegistry: readonly SweepDefinition[] = [
+  sweepUnfinishedEventsSweep,
+  requeueStaleSendsSweep,
+  requeueStaleCampaignsSweep,
+  reconcileUnknownSweep,
+  repairStatusesSweep,
+];

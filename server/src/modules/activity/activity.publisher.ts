@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type RedisPubSub } from '../../graphql/pubsub.js';
+import { Topics, type Publisher } from '../../graphql/pubsub.js';
 import type { ActivityPayload } from './activity.types.js';
+
+export type ActivityItem = Omit<ActivityPayload, 'id' | 'occurredAt'> & { id?: string; occurredAt?: Date | string };
 
 /**
  * Publishes live activity on Redis pub/sub, where any server process picks it up for its sockets:
@@ -8,19 +10,15 @@ import type { ActivityPayload } from './activity.types.js';
  * channel too, so a tenant's sockets are offered only their tenant's items. With 200 sockets,
  * offering each of them every item cost the server more than a core at 1,000 items/s.
  */
-export class ActivityPublisher {
-  constructor(private readonly pubSub: RedisPubSub['pubSub']) {}
-
-  publish(items: (Omit<ActivityPayload, 'id' | 'occurredAt'> & { id?: string; occurredAt?: Date | string })[]): void {
-    for (const item of items) {
-      const payload: ActivityPayload = {
-        ...item,
-        id: item.id ?? randomUUID(),
-        occurredAt: (item.occurredAt instanceof Date ? item.occurredAt : new Date(item.occurredAt ?? Date.now())).toISOString(),
-      };
-      this.pubSub.publish(Topics.WebhookActivity, payload);
-      if (payload.tenantId) this.pubSub.publish(Topics.WebhookActivity, payload.tenantId as never, payload as never);
-    }
+export function publishActivity(publisher: Publisher, items: ActivityItem[]): void {
+  for (const item of items) {
+    const payload: ActivityPayload = {
+      ...item,
+      id: item.id ?? randomUUID(),
+      occurredAt: (item.occurredAt instanceof Date ? item.occurredAt : new Date(item.occurredAt ?? Date.now())).toISOString(),
+    };
+    publisher.publish(Topics.WebhookActivity, payload);
+    if (payload.tenantId) publisher.publish(Topics.WebhookActivity, payload, payload.tenantId);
   }
 }
 

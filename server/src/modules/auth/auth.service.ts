@@ -1,10 +1,10 @@
 import { and, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { findScopedOrFail } from '../../lib/scoped.js';
+import { findScopedOrFail } from './auth.scope.js';
 import { UnauthenticatedError } from '../../lib/errors.js';
 import { constantTimeEqual, generateApiKey, sha256Hex } from '../../lib/secrets.js';
 import { requireName } from '../../lib/phone.js';
-import { OPERATOR, type Viewer } from '../../graphql/viewer.js';
+import { OPERATOR, type Viewer } from './auth.viewer.js';
 import type { TenantService } from '../tenants/tenants.service.js';
 import { apiKeys, type ApiKeyRow } from './api-keys.table.js';
 

@@ -1,7 +1,7 @@
 import { and, asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { ValidationError } from '../../lib/errors.js';
-import type { Viewer } from '../../graphql/viewer.js';
+import type { Viewer } from '../auth/auth.viewer.js';
 import type { InstanceService } from '../instances/instances.service.js';
 import type { RuleTemplateService } from '../rule-templates/rule-templates.service.js';
 import { automationRules, type AutomationRuleRow } from './automation.table.js';

@@ -1,13 +1,12 @@
 import { DelayedError, type Job, type Queue } from 'bullmq';
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import type { JobDeps } from '../../jobs.js';
+import type { JobDefinition, JobDeps, SweepDefinition } from '../../queue/job-types.js';
+import { JobName } from '../../queue/names.js';
 import { Topics } from '../../graphql/pubsub.js';
-import { queuePrefix } from '../../queue/connection.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
-import { OutboundJobName, enqueueBatches } from '../outbound/outbound.queue.js';
-import type { SendLimiter } from '../outbound/limiter.js';
-import { createSendLimiter } from '../outbound/outbound.limiter.js';
+import { enqueueBatch, enqueueBatches, type SendBatchJob } from '../outbound/outbound.queue.js';
+import { sendLimiter, type SendLimiter } from '../outbound/outbound.limiter.js';
 import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 
 // One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages
@@ -34,7 +33,7 @@ export function campaignJobId(campaignId: string): string {
 }
 
 export async function enqueueCampaignJob(queue: Queue, job: CampaignJob): Promise<void> {
-  await queue.add(OutboundJobName.Campaign, job, { jobId: campaignJobId(job.campaignId), removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 }, attempts: 20, backoff: { type: 'exponential', delay: 1_000 } });
+  await queue.add(JobName.Campaign, job, { jobId: campaignJobId(job.campaignId), removeOnComplete: true, removeOnFail: { age: 7 * 24 * 3600 }, attempts: 20, backoff: { type: 'exponential', delay: 1_000 } });
 }
 
 /** Per-status counts of a campaign's messages. */
@@ -72,14 +71,19 @@ export function progressPayload(campaign: Pick<CampaignRow, 'id' | 'tenantId' | 
   return { tenantId: campaign.tenantId, campaignId: campaign.id, state: campaign.state, ...counts, updatedAt: new Date().toISOString() };
 }
 
-export async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token?: string): Promise<unknown> {
-  const db = deps.database.db;
+export const campaignJob: JobDefinition<CampaignJob> = {
+  name: JobName.Campaign,
+  handler: (deps) => (job, token) => runCampaignJob(deps, job, token),
+};
+
+async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token?: string): Promise<unknown> {
+  const db = deps.db;
   const load = async () => (await db.select().from(campaigns).where(and(eq(campaigns.id, job.data.campaignId), eq(campaigns.tenantId, job.data.tenantId))))[0];
   let campaign = await load();
   if (!campaign) return { outcome: 'missing' };
 
   if (campaign.state === 'queued') {
-    await enqueueQueuedMessages(db, deps.queues.outbound, createSendLimiter(deps), campaign);
+    await enqueueQueuedMessages(db, deps.queues.outbound, sendLimiter(deps), campaign);
     await db.update(campaigns).set({ state: 'running', startedAt: sql`coalesce(${campaigns.startedAt}, now())` })
       .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'queued')));
     campaign = (await load())!;
@@ -132,10 +136,78 @@ export async function enqueueQueuedMessages(db: Database, queue: Queue, limiter:
 }
 
 async function publishIfChanged(deps: JobDeps, campaign: CampaignRow, counts: CampaignCounts): Promise<void> {
-  const key = `${queuePrefix()}:campaign:${campaign.id}:progress`;
+  const key = `${deps.queues.prefix}:campaign:${campaign.id}:progress`;
   const fingerprint = JSON.stringify([campaign.state, counts]);
   const previous = await deps.redis.getset(key, fingerprint);
   await deps.redis.pexpire(key, CAMPAIGN_TAIL_MS * 2);
   if (previous === fingerprint) return;
-  deps.pubSub.pubSub.publish(Topics.CampaignProgress, progressPayload(campaign, counts));
+  deps.publisher.publish(Topics.CampaignProgress, progressPayload(campaign, counts));
+}
+
+/**
+ * Campaign messages whose batch Redis lost, or whose batch failed for good. A campaign's messages
+ * wait in batch jobs named by their first message, so their loss shows through the campaign's own
+ * job instead, which lives as long as the campaign is unfinished: when it is gone, the campaign's
+ * queued messages are enqueued again on the number's schedule, with a new ticker. While it lives,
+ * a batch that failed for good (out of attempts) is found in the failed set. Returns how many
+ * messages were enqueued.
+ */
+export const requeueStaleCampaignsSweep: SweepDefinition = {
+  name: 'campaigns: re-enqueue lost batches',
+  run: (deps) => requeueStaleCampaigns(deps, deps.env.OUTBOUND_SWEEP_AFTER_MS),
+};
+
+export async function requeueStaleCampaigns(deps: Pick<JobDeps, 'db' | 'queues' | 'redis' | 'env'>, olderThanMs: number, limit = 2_000): Promise<number> {
+  const queue = deps.queues.outbound;
+  const stale = await deps.db.execute<{ id: string; tenant_id: string; campaign_id: string; campaign_state: string }>(sql`
+    select m.id, m.tenant_id, m.campaign_id, c.state as campaign_state
+    from messages m
+    join phone_numbers p on p.id = m.phone_number_id
+    join campaigns c on c.id = m.campaign_id
+    where m.status in ('queued', 'sending') and m.direction = 'outbound' and m.campaign_id is not null
+      and m.updated_at < now() - (${olderThanMs} * interval '1 millisecond')
+      and p.status <> 'paused' and c.state in ('running', 'queued')
+    order by m.updated_at limit ${limit}`);
+  if (stale.length === 0) return 0;
+  let requeued = 0;
+  const campaignsOf = new Map(stale.map((m) => [m.campaign_id, m]));
+  const ticking = new Set<string>();
+  for (const [campaignId, { tenant_id: tenantId, campaign_state: state }] of campaignsOf) {
+    if (await deps.redis.exists(queue.toKey(campaignJobId(campaignId)))) {
+      ticking.add(campaignId);
+      continue;
+    }
+    // A campaign that never started enqueues its messages itself, once its job runs.
+    if (state === 'running') requeued += await enqueueQueuedMessages(deps.db, queue, sendLimiter(deps), { id: campaignId, tenantId }, `s${Date.now()}`);
+    await enqueueCampaignJob(queue, { tenantId, campaignId });
+  }
+  if (ticking.size > 0) requeued += await requeueFailedBatches(queue, new Set(stale.filter((m) => ticking.has(m.campaign_id)).map((m) => m.id)));
+  return requeued;
+}
+
+/**
+ * Campaign batches in the failed set that still hold some of `staleIds`: each is replaced by a
+ * batch of those messages, due now (the limiter paces it like any other). Only looked for when a
+ * ticking campaign has stale messages, which healthy campaigns do not. Returns the messages enqueued.
+ */
+async function requeueFailedBatches(queue: Queue, staleIds: Set<string>): Promise<number> {
+  const PAGE = 500;
+  let requeued = 0;
+  const failed: Job<SendBatchJob>[] = [];
+  // Pages of the failed set, newest first; replacing a batch removes it, so the whole set is read first.
+  for (let start = 0; ; start += PAGE) {
+    const page = await queue.getFailed(start, start + PAGE - 1);
+    failed.push(...page.filter((job) => job?.name === JobName.SendBatch));
+    if (page.length < PAGE) break;
+  }
+  for (const job of failed) {
+    const messageIds = (job.data.messageIds ?? []).filter((id) => staleIds.has(id));
+    if (messageIds.length === 0) continue;
+    // Named after the failed batch (its creation time): two sweeps replacing it at once make one
+    // job. Added before the failed one is removed, so a crash in between loses nothing.
+    await enqueueBatch(queue, { ...job.data, messageIds }, `f${job.timestamp}`);
+    await job.remove().catch(() => {}); // another sweep removed it first
+    requeued += messageIds.length;
+  }
+  return requeued;
 }

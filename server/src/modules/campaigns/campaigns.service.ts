@@ -5,17 +5,17 @@ import { ConflictError, NotFoundError, ValidationError } from '../../lib/errors.
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { normalizeE164, requireName } from '../../lib/phone.js';
 import { isUuid, pgArray } from '../../lib/sql.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { Queues } from '../../queue/queues.js';
 import type { TemplateComponent } from '../../meta/index.js';
 import { contacts } from '../contacts/contacts.table.js';
 import type { InstanceService } from '../instances/instances.service.js';
 import { messages } from '../messages/messages.table.js';
-import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import { phoneNumbers, type PhoneNumberRow } from '../phone-numbers/phone-numbers.table.js';
 import type { MessageTemplateService } from '../message-templates/message-templates.service.js';
 import { renderTemplateBody } from '../message-templates/message-templates.service.js';
 import { checkVariables, templateContent } from '../outbound/outbound.content.js';
-import type { SendLimiter } from '../outbound/limiter.js';
+import type { SendLimiter } from '../outbound/outbound.limiter.js';
 import { CAMPAIGN_STATES, campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
 import { countCampaign, enqueueCampaignJob, enqueueQueuedMessages, type CampaignCounts } from './campaigns.jobs.js';
 
@@ -157,6 +157,16 @@ export class CampaignService {
     });
     await enqueueCampaignJob(this.queues.outbound, { tenantId: row.tenantId, campaignId: row.id });
     return row;
+  }
+
+  /** A resumed number (PhoneNumberService.onResumed): its running campaigns' queued messages get fresh batches. */
+  async requeueNumber(number: PhoneNumberRow): Promise<number> {
+    const running = await this.db.execute<{ id: string }>(sql`
+      select c.id from campaigns c join instances i on i.id = c.instance_id
+      where i.phone_number_id = ${number.id} and c.tenant_id = ${number.tenantId} and c.state = 'running'`);
+    let total = 0;
+    for (const campaign of running) total += await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, { id: campaign.id, tenantId: number.tenantId }, `r${Date.now()}`);
+    return total;
   }
 
   private async transition(campaign: CampaignRow, from: CampaignState[], to: CampaignState): Promise<CampaignRow> {

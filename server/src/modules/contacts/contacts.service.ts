@@ -1,10 +1,10 @@
 import { and, eq, ilike, or } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { findScopedOrFail } from '../../lib/scoped.js';
+import { findScopedOrFail } from '../auth/auth.scope.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { escapeLike, isUuid } from '../../lib/sql.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import { contacts, type ContactRow } from './contacts.table.js';
 
 export class ContactService {

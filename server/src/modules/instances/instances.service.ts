@@ -1,11 +1,11 @@
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { findScopedOrFail } from '../../lib/scoped.js';
+import { findScopedOrFail } from '../auth/auth.scope.js';
 import { ConflictError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { requireName } from '../../lib/phone.js';
 import { isUuid } from '../../lib/sql.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.js';
 import { INSTANCE_STATUSES, instances, type BusinessHours, type InstanceRow, type InstanceStatus } from './instances.table.js';
 
@@ -38,7 +38,7 @@ export class InstanceService {
   }
 
   async create(viewer: Viewer, input: { phoneNumberId: string; name: string; timezone?: string | null }): Promise<InstanceRow> {
-    const number = await this.resolveNumber(viewer, input.phoneNumberId);
+    const number = await this.phoneNumbers.findByRef(viewer, input.phoneNumberId);
     try {
       const [row] = await this.db.insert(instances).values({
         tenantId: number.tenantId,
@@ -65,14 +65,6 @@ export class InstanceService {
     return row;
   }
 
-  /** Accepts wabahub's PhoneNumber id or Meta's Phone Number ID, within what the viewer may see. */
-  private async resolveNumber(viewer: Viewer, ref: string) {
-    if (isUuid(ref)) return this.phoneNumbers.findOrFail(viewer, ref);
-    const row = /^\d+$/.test(ref) ? await this.phoneNumbers.findByMetaId(ref) : undefined;
-    const scope = tenantScope(viewer);
-    if (!row || (scope && row.tenantId !== scope)) throw new NotFoundError('PhoneNumber', ref);
-    return row;
-  }
 }
 
 function assertStatus(status: string): InstanceStatus {

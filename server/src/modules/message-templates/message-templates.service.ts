@@ -2,11 +2,10 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { MetaRequestError, ValidationError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
-import type { Viewer } from '../../graphql/viewer.js';
+import type { Viewer } from '../auth/auth.viewer.js';
 import { isMetaApiError, type GraphClient, type TemplateComponent, type TemplateInfo } from '../../meta/index.js';
 import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
-import { findNumberByRef } from '../outbound/phone-number-ref.js';
 import { messageTemplates, type MessageTemplateRow } from './message-templates.table.js';
 
 /** The only template status Meta lets a business send. */
@@ -100,7 +99,7 @@ export class MessageTemplateService {
    * updated, and ones Meta no longer lists are marked DELETED (kept, since messages refer to them).
    */
   async sync(viewer: Viewer, phoneNumberRef: string): Promise<MessageTemplateRow[]> {
-    const number = await findNumberByRef(this.phoneNumbers, viewer, phoneNumberRef);
+    const number = await this.phoneNumbers.findByRef(viewer, phoneNumberRef);
     let remote: TemplateInfo[];
     try {
       remote = await this.graph.listTemplates(number.wabaId, this.phoneNumbers.tokenFor(number, this.systemToken));
@@ -132,7 +131,7 @@ export class MessageTemplateService {
 
   /** The templates of a number's WABA, newest first. */
   async list(viewer: Viewer, phoneNumberRef: string, filter: { status?: string | null; name?: string | null }, page: PageRequest) {
-    const number = await findNumberByRef(this.phoneNumbers, viewer, phoneNumberRef);
+    const number = await this.phoneNumbers.findByRef(viewer, phoneNumberRef);
     if (filter.status !== undefined && filter.status !== null && filter.status.trim() === '') throw new ValidationError('status: must not be empty', 'status');
     return paginate(this.db, messageTemplates, and(
       eq(messageTemplates.wabaId, number.wabaId),

@@ -1,6 +1,10 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { pgArray } from '../../lib/sql.js';
+import { metaTime, type MetaStatus, type WebhookChange } from '../../meta/webhook-payload.js';
+import { emptyActivity, type ActivityItem } from '../activity/activity.publisher.js';
+import type { Route } from '../phone-numbers/phone-numbers.routing.js';
+import type { InboundEvent } from './messages.inbound.js';
 import { STATUS_RANK } from './messages.table.js';
 
 type Db = Pick<Database, 'execute'>;
@@ -88,4 +92,86 @@ export function moveForwardSql(known: string) {
         or (m.read_at is null and s.read_at is not null) or (m.failed_at is null and s.failed_at is not null))
       returning m.id
     )`;
+}
+
+/** The statuses of a change that are statuses of a message (Meta may add others; they are kept in the raw event only). */
+export function statusesOf(change: WebhookChange): MetaStatus[] {
+  return change.statuses.filter((s) => (META_STATUSES as readonly string[]).includes(s.status));
+}
+
+/** Meta's first error of a status, as message_status_events keeps it. */
+export function statusError(s: MetaStatus) {
+  const error = s.errors?.[0];
+  return { code: typeof error?.code === 'number' ? error.code : null, title: error?.title ?? error?.message ?? null, detail: error?.error_data?.details ?? null };
+}
+
+export interface StatusRow {
+  ord: number;
+  event_id: number;
+  wamid: string;
+  tenant_id: string;
+  status: string;
+  occurred_at: Date;
+  error_code: number | null;
+  error_title: string | null;
+  error_detail: string | null;
+  payload: MetaStatus;
+}
+
+/** The status rows of the routed message changes of a group of events, in the job's order. */
+export function planStatuses(events: InboundEvent[], routes: Map<string, Route>): StatusRow[] {
+  const rows: StatusRow[] = [];
+  for (const event of events) {
+    for (const change of event.changes) {
+      const route = change.field === 'messages' && change.phoneNumberId ? routes.get(change.phoneNumberId) : undefined;
+      if (!route) continue;
+      for (const s of statusesOf(change)) {
+        const error = statusError(s);
+        rows.push({
+          ord: rows.length, event_id: event.id, wamid: s.id, tenant_id: route.tenantId, status: s.status, occurred_at: metaTime(s.timestamp),
+          error_code: error.code, error_title: error.title, error_detail: error.detail, payload: s,
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/**
+ * CTEs that store the statuses not stored yet (`fresh_statuses`: each with the event that stored
+ * it, the first of the job among the events `onlyEvents` names) and move each message they are
+ * about forward by every status known for its wamid (moveForwardSql): those stored before this
+ * statement read from the table, this statement's own from its CTE (a statement does not see its
+ * own inserts).
+ */
+export function applyStatusesSql(statusRows: StatusRow[], onlyEvents: string) {
+  return sql`
+    status_rows as (
+      select distinct on (s.wamid, s.status) s.*
+      from jsonb_to_recordset(${JSON.stringify(statusRows)}::jsonb)
+        as s(ord int, event_id bigint, wamid text, tenant_id uuid, status text, occurred_at timestamptz, error_code int, error_title text, error_detail text, payload jsonb)
+      where s.event_id in (select id from ${sql.raw(onlyEvents)})
+      order by s.wamid, s.status, s.ord
+    ), status_inserted as (
+      insert into message_status_events (wamid, tenant_id, status, occurred_at, error_code, error_title, error_detail, payload)
+      select wamid, tenant_id, status, occurred_at, error_code, error_title, error_detail, payload from status_rows order by wamid, status
+      on conflict (wamid, status) do nothing
+      returning wamid, status
+    ), fresh_statuses as (
+      select r.* from status_rows r join status_inserted i on i.wamid = r.wamid and i.status = r.status
+    ), known as (
+      select e.wamid, e.status, e.occurred_at, e.error_code, e.error_title, e.error_detail from message_status_events e where e.wamid in (select wamid from fresh_statuses)
+      union all
+      select wamid, status, occurred_at, error_code, error_title, error_detail from fresh_statuses
+    ), ${moveForwardSql('known')}`;
+}
+
+/** The live-feed item of a status stored now; `messageId` only when the message is the route's tenant's. */
+export function statusActivity(route: Route, change: WebhookChange, eventId: number, s: MetaStatus, messageId: string | null): ActivityItem {
+  const error = s.errors?.[0];
+  return {
+    ...emptyActivity(), kind: 'status', direction: 'in', tenantId: route.tenantId, instanceId: route.instanceId, phoneNumberId: change.phoneNumberId,
+    wabaId: route.wabaId, messageId, wamid: s.id, contactWaId: s.recipient_id ?? null, status: s.status,
+    summary: error ? `${s.status}: ${error.code} ${error.title ?? error.message ?? ''}`.trim() : s.status, webhookEventId: String(eventId), occurredAt: metaTime(s.timestamp),
+  };
 }

@@ -1,10 +1,10 @@
 import { and, asc, eq, gte, lt } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { findScopedOrFail } from '../../lib/scoped.js';
+import { findScopedOrFail } from '../auth/auth.scope.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { isUuid } from '../../lib/sql.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import { MESSAGE_DIRECTIONS, MESSAGE_STATUSES, STATUS_RANK, messageAttempts, messageStatusEvents, messages, type MessageDirection, type MessageRow, type MessageStatus } from './messages.table.js';
 
 export interface MessageFilterInput {

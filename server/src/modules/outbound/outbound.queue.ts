@@ -1,9 +1,8 @@
 import type { JobsOptions, Queue } from 'bullmq';
+import { JobName } from '../../queue/names.js';
 
-// Producers' side of the outbound queue: job names, payloads and how they are enqueued. The
-// processor is in outbound.jobs.ts; both job kinds are idempotent (they re-read Postgres).
-
-export const OutboundJobName = { Send: 'send', SendBatch: 'send-batch', Campaign: 'campaign' } as const;
+// Producers' side of the outbound queue: payloads and how they are enqueued. The handlers are in
+// outbound.jobs.ts; both job kinds are idempotent (they re-read Postgres).
 
 /** One message to send. Jobs are named by the message id, so enqueuing a message twice makes one job. */
 export interface SendMessageJob {
@@ -53,7 +52,7 @@ export async function enqueueSends(queue: Queue, jobs: SendMessageJob[], options
   const { schedule, ...rest } = options;
   for (let i = 0; i < jobs.length; i += 1_000) {
     await queue.addBulk(jobs.slice(i, i + 1_000).map((data, j) => ({
-      name: OutboundJobName.Send, data,
+      name: JobName.Send, data,
       opts: sendJobOptions(data.messageId, { ...rest, delay: schedule ? schedule.firstMs + (i + j) * schedule.everyMs : undefined }),
     })));
   }
@@ -69,7 +68,7 @@ export async function enqueueBatches(queue: Queue, job: { tenantId: string; camp
   for (let i = 0; i < messageIds.length; i += size) {
     const ids = messageIds.slice(i, i + size);
     jobs.push({
-      name: OutboundJobName.SendBatch,
+      name: JobName.SendBatch,
       data: { ...job, messageIds: ids } satisfies SendBatchJob,
       opts: { ...sendJobOptions(`batch-${ids[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }), delay: Math.max(0, Math.round(schedule.firstMs + i * schedule.everyMs)) || undefined },
     });
@@ -80,5 +79,5 @@ export async function enqueueBatches(queue: Queue, job: { tenantId: string; camp
 /** One campaign batch as it is, due now: a batch replaced after it failed for good. */
 export async function enqueueBatch(queue: Queue, job: SendBatchJob, suffix: string): Promise<void> {
   const data: SendBatchJob = { tenantId: job.tenantId, campaignId: job.campaignId, messageIds: job.messageIds };
-  await queue.add(OutboundJobName.SendBatch, data, sendJobOptions(`batch-${data.messageIds[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }));
+  await queue.add(JobName.SendBatch, data, sendJobOptions(`batch-${data.messageIds[0]}`, { priority: CAMPAIGN_PRIORITY, suffix }));
 }

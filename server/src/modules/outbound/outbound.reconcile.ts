@@ -1,11 +1,8 @@
-import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { applyPendingStatuses, lockWamids } from '../messages/message-status.js';
-import { OutboundJobName, enqueueBatch, enqueueSends, type SendBatchJob } from './outbound.queue.js';
-import type { SendLimiter } from './limiter.js';
-import { campaignJobId, enqueueCampaignJob, enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
+import { enqueueSends } from './outbound.queue.js';
 
 /** Noted on an attempt whose answer was lost but whose message Meta's statuses showed it took. */
 export const RECOGNISED = "the answer was lost, but Meta's status for this message showed it was accepted";
@@ -73,76 +70,28 @@ export async function reconcileUnknownMessages(db: Database, limit = 500): Promi
 }
 
 /**
- * Re-enqueues unsent (queued, or sending when a worker died mid-call) outbound messages that have
- * not moved for `olderThanMs`, whose number and campaign are not paused, and whose job is gone
- * from Redis (a Redis restart, say) or failed for good (out of attempts: Postgres away for longer
- * than its retries). Returns how many were enqueued.
- *
- * A single send's job is named by its message id, so its loss or failure shows directly. A
- * campaign's messages wait in batch jobs named by their first message, so their loss shows through
- * the campaign's own job instead, which lives as long as the campaign is unfinished: when it is
- * gone, the campaign's queued messages are enqueued again on the number's schedule, with a new
- * ticker. While it lives, a batch that failed for good is found in the failed set.
+ * Re-enqueues single sends (not campaign messages: campaigns.jobs.ts sweeps those) that are
+ * unsent (queued, or sending when a worker died mid-call), have not moved for `olderThanMs`,
+ * whose number is not paused, and whose job is gone from Redis (a Redis restart, say) or failed
+ * for good (out of attempts: Postgres away for longer than its retries). A send's job is named by
+ * its message id, so its loss or failure shows directly. Returns how many were enqueued.
  */
-export async function requeueStaleMessages(db: Database, queue: Queue, redis: Redis, limiter: SendLimiter, olderThanMs: number, limit = 2_000): Promise<number> {
-  const stale = await db.execute<{ id: string; tenant_id: string; campaign_id: string | null; campaign_state: string | null }>(sql`
-    select m.id, m.tenant_id, m.campaign_id, c.state as campaign_state
+export async function requeueStaleSends(db: Database, queue: Queue, olderThanMs: number, limit = 2_000): Promise<number> {
+  const stale = await db.execute<{ id: string; tenant_id: string }>(sql`
+    select m.id, m.tenant_id
     from messages m
     join phone_numbers p on p.id = m.phone_number_id
-    left join campaigns c on c.id = m.campaign_id
-    where m.status in ('queued', 'sending') and m.direction = 'outbound' and m.updated_at < now() - (${olderThanMs} * interval '1 millisecond')
-      and p.status <> 'paused' and (c.id is null or c.state in ('running', 'queued'))
+    where m.status in ('queued', 'sending') and m.direction = 'outbound' and m.campaign_id is null
+      and m.updated_at < now() - (${olderThanMs} * interval '1 millisecond') and p.status <> 'paused'
     order by m.updated_at limit ${limit}`);
   if (stale.length === 0) return 0;
   // Most of them are simply waiting their turn (a delayed job for a busy number): keep those.
-  const single = stale.filter((m) => !m.campaign_id);
-  const states = await Promise.all(single.map((m) => queue.getJobState(m.id)));
+  const states = await Promise.all(stale.map((m) => queue.getJobState(m.id)));
   // A failed job keeps its id, under which no new job could be added: it goes first.
-  for (const [i, m] of single.entries()) if (states[i] === 'failed') await queue.remove(m.id);
-  const lost = single.filter((_m, i) => states[i] === 'unknown' || states[i] === 'failed').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
+  for (const [i, m] of stale.entries()) if (states[i] === 'failed') await queue.remove(m.id);
+  const lost = stale.filter((_m, i) => states[i] === 'unknown' || states[i] === 'failed').map((m) => ({ tenantId: m.tenant_id, messageId: m.id }));
   await enqueueSends(queue, lost);
-  let requeued = lost.length;
-
-  const campaignsOf = new Map(stale.filter((m) => m.campaign_id).map((m) => [m.campaign_id!, m]));
-  const ticking = new Set<string>();
-  for (const [campaignId, { tenant_id: tenantId, campaign_state: state }] of campaignsOf) {
-    if (await redis.exists(queue.toKey(campaignJobId(campaignId)))) {
-      ticking.add(campaignId);
-      continue;
-    }
-    // A campaign that never started enqueues its messages itself, once its job runs.
-    if (state === 'running') requeued += await enqueueQueuedMessages(db, queue, limiter, { id: campaignId, tenantId }, `s${Date.now()}`);
-    await enqueueCampaignJob(queue, { tenantId, campaignId });
-  }
-  if (ticking.size > 0) requeued += await requeueFailedBatches(queue, new Set(stale.filter((m) => ticking.has(m.campaign_id!)).map((m) => m.id)));
-  return requeued;
-}
-
-/**
- * Campaign batches in the failed set that still hold some of `staleIds`: each is replaced by a
- * batch of those messages, due now (the limiter paces it like any other). Only looked for when a
- * ticking campaign has stale messages, which healthy campaigns do not. Returns the messages enqueued.
- */
-async function requeueFailedBatches(queue: Queue, staleIds: Set<string>): Promise<number> {
-  const PAGE = 500;
-  let requeued = 0;
-  const failed: Job<SendBatchJob>[] = [];
-  // Pages of the failed set, newest first; replacing a batch removes it, so the whole set is read first.
-  for (let start = 0; ; start += PAGE) {
-    const page = await queue.getFailed(start, start + PAGE - 1);
-    failed.push(...page.filter((job) => job?.name === OutboundJobName.SendBatch));
-    if (page.length < PAGE) break;
-  }
-  for (const job of failed) {
-    const messageIds = (job.data.messageIds ?? []).filter((id) => staleIds.has(id));
-    if (messageIds.length === 0) continue;
-    // Named after the failed batch (its creation time): two sweeps replacing it at once make one
-    // job. Added before the failed one is removed, so a crash in between loses nothing.
-    await enqueueBatch(queue, { ...job.data, messageIds }, `f${job.timestamp}`);
-    await job.remove().catch(() => {}); // another sweep removed it first
-    requeued += messageIds.length;
-  }
-  return requeued;
+  return lost.length;
 }
 
 /**

@@ -2,7 +2,6 @@ import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
 import { Message } from '../messages/messages.types.js';
-import { PhoneNumber } from '../phone-numbers/phone-numbers.types.js';
 import { SendMessageInput } from './outbound.inputs.js';
 import { NumberThroughputConnection, NumberThroughput, OutboundStats } from './outbound.types.js';
 
@@ -11,11 +10,6 @@ export class OutboundResolver {
   @Mutation(() => Message, { description: "Queue one message (text, template or interactive) for sending. Free-form messages need the customer's 24-hour window (WINDOW_CLOSED otherwise, naming the templates that may be sent instead). The same idempotencyKey returns the first message." })
   async sendMessage(@Arg('input', () => SendMessageInput, { description: 'Who to, from which instance, and what: text, a template or buttons.' }) input: SendMessageInput, @Ctx() { viewer, services }: AppContext) {
     return Message.from(await services.outbound.sendMessage(viewer, input));
-  }
-
-  @Mutation(() => PhoneNumber, { description: 'Restart the sends of a number paused after Meta refused its access token (fix the token first). Queued messages go out again.' })
-  async resumePhoneNumber(@Arg('id', () => ID, { description: "wabahub's PhoneNumber id or Meta's Phone Number ID." }) id: string, @Ctx() { viewer, services }: AppContext) {
-    return PhoneNumber.from(await services.outbound.resumePhoneNumber(viewer, id));
   }
 
   @Query(() => NumberThroughputConnection, { description: "Each number's sends per second against its tier (last second, busiest second of the last minute), newest number first." })

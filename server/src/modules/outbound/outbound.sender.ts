@@ -6,13 +6,14 @@ import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import { pgArray } from '../../lib/sql.js';
 import { Semaphore } from '../../lib/semaphore.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
-import { emptyActivity, type ActivityPublisher } from '../activity/activity.publisher.js';
-import { campaigns } from '../campaigns/campaigns.table.js';
+import { emptyActivity, publishActivity } from '../activity/activity.publisher.js';
+import type { Publisher } from '../../graphql/pubsub.js';
+import type { Logger } from '../../lib/logger.js';
 import { contacts } from '../contacts/contacts.table.js';
 import { applyPendingStatuses, lockWamids, wamidLocksSql } from '../messages/message-status.js';
 import { messages, type MessageStatus } from '../messages/messages.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
-import type { SendLimiter, WaitReason } from './limiter.js';
+import type { SendLimiter, WaitReason } from './outbound.limiter.js';
 import { RECOGNISED, findSendEvidence } from './outbound.reconcile.js';
 import type { SendMessageJob } from './outbound.queue.js';
 
@@ -64,7 +65,8 @@ export interface SenderDeps {
   sql: postgres.Sql;
   graph: GraphClient;
   limiter: SendLimiter;
-  activity: ActivityPublisher;
+  publisher: Publisher;
+  log: Logger;
   secretsKey: Buffer;
   systemToken: string;
 }
@@ -390,7 +392,8 @@ export class OutboundSender {
         await release('refused');
         await this.recordFailed(row, attempt, failure);
         if (error.code === 131048 && row.campaignId) {
-          await this.deps.db.update(campaigns).set({ state: 'paused' }).where(and(eq(campaigns.id, row.campaignId), inArray(campaigns.state, ['queued', 'running'])));
+          // The campaign's own state, by SQL: outbound sits below campaigns and imports nothing of it.
+          await this.deps.db.execute(sql`update campaigns set state = 'paused' where id = ${row.campaignId} and state in ('queued', 'running')`);
         }
         this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: ${describe(error)}${row.campaignId && error.code === 131048 ? '; its campaign is paused' : ''}`);
         return { outcome: 'failed', code: error.code };
@@ -426,7 +429,7 @@ export class OutboundSender {
         returning id`);
       if (updated.length > 0) await applyPendingStatuses(tx, [wamid]);
     }));
-    this.deps.activity.publish([{
+    publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
     }]);
@@ -456,7 +459,7 @@ export class OutboundSender {
         await applyPendingStatuses(tx, reported);
       }));
     }
-    this.deps.activity.publish(sent.map(({ row, wamid }) => ({
+    publishActivity(this.deps.publisher, sent.map(({ row, wamid }) => ({
       ...emptyActivity(), kind: 'outbound_message' as const, direction: 'out' as const, tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
     })));
@@ -473,7 +476,7 @@ export class OutboundSender {
       with a as (update message_attempts set outcome = 'failed', error_code = ${failure.code}, error_message = ${failure.title}, finished_at = now() where id = ${attempt?.id ?? null})
       update messages set status = 'failed', failed_at = now(), error_code = ${failure.code}, error_title = ${failure.title}, error_detail = ${failure.detail}, updated_at = now()
       where id = ${row.id} and status in ('queued', 'sending')`));
-    this.deps.activity.publish([{
+    publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
       messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'failed', summary: `failed: ${failure.code !== null ? `(#${failure.code}) ` : ''}${failure.title}`,
     }]);
@@ -483,7 +486,7 @@ export class OutboundSender {
     await retrying(() => this.deps.db.execute(sql`
       with a as (update message_attempts set outcome = 'unknown', error_message = ${why}, finished_at = now() where id = ${attempt.id} and outcome = 'pending')
       update messages set status = 'unknown', updated_at = now() where id = ${row.id} and status = 'sending'`));
-    this.deps.activity.publish([{
+    publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
       messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'unknown', summary: `outcome unknown: ${why}`,
     }]);
@@ -497,8 +500,8 @@ export class OutboundSender {
   }
 
   private alert(row: Loaded, status: string, summary: string): void {
-    console.warn(`[outbound] ${summary}`);
-    this.deps.activity.publish([{
+    this.deps.log.warn({ tenantId: row.tenantId, phoneNumberId: row.metaNumberId, status }, summary);
+    publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'account_update', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
       wabaId: row.wabaId, messageId: row.id, status, summary,
     }]);

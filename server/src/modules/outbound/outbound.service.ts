@@ -1,9 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
+import { logger } from '../../lib/logger.js';
 import { ConflictError, ValidationError, WindowClosedError, isUniqueViolation } from '../../lib/errors.js';
 import type { PageRequest } from '../../lib/pagination.js';
 import { normalizeE164 } from '../../lib/phone.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { Queues } from '../../queue/queues.js';
 import { contacts } from '../contacts/contacts.table.js';
 import type { InstanceService } from '../instances/instances.service.js';
@@ -11,11 +12,9 @@ import { messages, type MessageRow } from '../messages/messages.table.js';
 import type { MessageTemplateService } from '../message-templates/message-templates.service.js';
 import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.js';
 import { phoneNumbers, type PhoneNumberRow } from '../phone-numbers/phone-numbers.table.js';
-import type { SendLimiter } from './limiter.js';
+import type { SendLimiter } from './outbound.limiter.js';
 import { canonicalJson, interactiveContent, templateContent, textContent, type BuiltContent } from './outbound.content.js';
-import { enqueueQueuedMessages } from '../campaigns/campaigns.jobs.js';
 import { enqueueSends } from './outbound.queue.js';
-import { findNumberByRef } from './phone-number-ref.js';
 
 /** Meta's customer service window: free-form messages only within 24 h of the customer's last message. */
 export const CUSTOMER_WINDOW_MS = 24 * 3600 * 1000;
@@ -87,7 +86,7 @@ export class OutboundService {
     }
     // If Redis is down here the message stays queued in Postgres; the sweeper enqueues it later.
     await enqueueSends(this.queues.outbound, [{ tenantId: row.tenantId, messageId: row.id }]).catch((error: Error) => {
-      console.error(`[outbound] enqueue of message ${row.id} failed; the sweeper will retry: ${error.message}`);
+      logger.error({ tenantId: row.tenantId, messageId: row.id, err: error }, 'outbound: enqueue failed; the sweeper will retry');
     });
     return row;
   }
@@ -129,24 +128,11 @@ export class OutboundService {
   }
 
   /**
-   * Restarts a number paused after Meta refused its token: status back to `connected`, its backoff
-   * forgotten, and every message still queued for it enqueued again.
+   * A resumed number (PhoneNumberService.onResumed): its backoff forgotten, and its waiting single
+   * messages get fresh jobs (the old ones finished without sending). Campaigns requeue their own.
    */
-  async resumePhoneNumber(viewer: Viewer, ref: string): Promise<PhoneNumberRow> {
-    const number = await findNumberByRef(this.phoneNumbers, viewer, ref);
-    if (number.status !== 'paused') return number;
-    const [row] = await this.db.update(phoneNumbers).set({ status: 'connected' }).where(and(eq(phoneNumbers.id, number.id), eq(phoneNumbers.status, 'paused'))).returning();
-    if (!row) return this.phoneNumbers.findOrFail(viewer, number.id);
-    await this.limiter.clearBackoff(row.phoneNumberId);
-    await this.requeueNumber(row);
-    return row;
-  }
-
-  /**
-   * A resumed number's waiting messages get fresh jobs (the old ones finished without sending):
-   * single messages as single sends, campaign messages in batches on their number's schedule.
-   */
-  private async requeueNumber(number: PhoneNumberRow): Promise<number> {
+  async requeueNumber(number: PhoneNumberRow): Promise<number> {
+    await this.limiter.clearBackoff(number.phoneNumberId);
     const suffix = `r${Date.now()}`;
     let total = 0;
     let after: string | null = null;
@@ -159,10 +145,6 @@ export class OutboundService {
       total += page.length;
       after = page[page.length - 1].id;
     }
-    const running = await this.db.execute<{ id: string }>(sql`
-      select c.id from campaigns c join instances i on i.id = c.instance_id
-      where i.phone_number_id = ${number.id} and c.tenant_id = ${number.tenantId} and c.state = 'running'`);
-    for (const campaign of running) total += await enqueueQueuedMessages(this.db, this.queues.outbound, this.limiter, { id: campaign.id, tenantId: number.tenantId }, suffix);
     return total;
   }
 
@@ -182,7 +164,7 @@ export class OutboundService {
   /** Outbound messages by status, and the sends whose outcome is unknown (interrupted mid-call). */
   async stats(viewer: Viewer, phoneNumberRef?: string | null) {
     const scope = tenantScope(viewer);
-    const number = phoneNumberRef ? await findNumberByRef(this.phoneNumbers, viewer, phoneNumberRef) : null;
+    const number = phoneNumberRef ? await this.phoneNumbers.findByRef(viewer, phoneNumberRef) : null;
     const where = sql`m.direction = 'outbound' ${scope ? sql`and m.tenant_id = ${scope}` : sql``} ${number ? sql`and m.phone_number_id = ${number.id}` : sql``}`;
     const [counts] = await this.db.execute<Record<string, number>>(sql`
       select count(*) filter (where m.status = 'queued')::int as queued, count(*) filter (where m.status = 'sending')::int as sending,

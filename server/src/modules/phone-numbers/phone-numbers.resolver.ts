@@ -1,4 +1,4 @@
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
 import { Instance } from '../instances/instances.types.js';
@@ -15,6 +15,11 @@ export class PhoneNumberResolver {
   @Mutation(() => PhoneNumber, { description: 'Add a phone number to a tenant. A tenant key proves the number is its own with its business token (accessToken); the operator may add numbers shared with the app without one.' })
   async addPhoneNumber(@Arg('input', () => AddPhoneNumberInput, { description: 'The number as Meta knows it, and its tenant.' }) input: AddPhoneNumberInput, @Ctx() { viewer, services }: AppContext) {
     return PhoneNumber.from(await services.phoneNumbers.add(viewer, input));
+  }
+
+  @Mutation(() => PhoneNumber, { description: 'Restart the sends of a number paused after Meta refused its access token (fix the token first). Queued messages go out again.' })
+  async resumePhoneNumber(@Arg('id', () => ID, { description: "wabahub's PhoneNumber id or Meta's Phone Number ID." }) id: string, @Ctx() { viewer, services }: AppContext) {
+    return PhoneNumber.from(await services.phoneNumbers.resume(viewer, id));
   }
 
   @FieldResolver(() => Instance, { nullable: true, description: 'The instance running on this number, if any.' })

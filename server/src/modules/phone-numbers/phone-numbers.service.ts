@@ -1,13 +1,13 @@
 import { and, eq, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { findScopedOrFail } from '../../lib/scoped.js';
+import { findScopedOrFail } from '../auth/auth.scope.js';
 import { ConflictError, ForbiddenError, MetaRequestError, NotFoundError, ValidationError, isUniqueViolation } from '../../lib/errors.js';
 import { isMetaApiError, type GraphClient } from '../../meta/index.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { assertMetaId, normalizeE164 } from '../../lib/phone.js';
 import { decryptSecret, encryptSecret } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/sql.js';
-import { tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { TenantService } from '../tenants/tenants.service.js';
 import { PHONE_NUMBER_STATUSES, THROUGHPUT_TIERS, phoneNumbers, type PhoneNumberRow, type ThroughputTier } from './phone-numbers.table.js';
 
@@ -21,13 +21,23 @@ export interface AddPhoneNumber {
   accessToken?: string | null;
 }
 
+/** Told when a paused number may send again (outbound and campaigns re-enqueue what waited). */
+export type NumberResumedListener = (number: PhoneNumberRow) => Promise<unknown>;
+
 export class PhoneNumberService {
+  private readonly resumedListeners: NumberResumedListener[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly secretsKey: Buffer,
     private readonly tenants: TenantService,
     private readonly graph: GraphClient,
   ) {}
+
+  /** Domains above this one (outbound, campaigns) subscribe at composition, so this one imports none of them. */
+  onResumed(listener: NumberResumedListener): void {
+    this.resumedListeners.push(listener);
+  }
 
   async list(viewer: Viewer, filter: { tenantId?: string | null; wabaId?: string | null; status?: string | null }, page: PageRequest) {
     return paginate(this.db, phoneNumbers, this.scoped(viewer, filter), page);
@@ -40,6 +50,28 @@ export class PhoneNumberService {
   /** Routing lookup for webhooks and sends: by Meta's Phone Number ID, across all tenants. */
   async findByMetaId(phoneNumberId: string): Promise<PhoneNumberRow | undefined> {
     const [row] = await this.db.select().from(phoneNumbers).where(eq(phoneNumbers.phoneNumberId, phoneNumberId));
+    return row;
+  }
+
+  /** A number named by wabahub's id or by Meta's Phone Number ID, within what the viewer may see. */
+  async findByRef(viewer: Viewer, ref: string): Promise<PhoneNumberRow> {
+    if (isUuid(ref)) return this.findOrFail(viewer, ref);
+    const row = /^\d+$/.test(ref.trim()) ? await this.findByMetaId(ref.trim()) : undefined;
+    const scope = tenantScope(viewer);
+    if (!row || (scope && row.tenantId !== scope)) throw new NotFoundError('PhoneNumber', ref);
+    return row;
+  }
+
+  /**
+   * Restarts a number paused after Meta refused its token: status back to `connected`, then the
+   * listeners (its backoff forgotten, every message still queued for it enqueued again).
+   */
+  async resume(viewer: Viewer, ref: string): Promise<PhoneNumberRow> {
+    const number = await this.findByRef(viewer, ref);
+    if (number.status !== 'paused') return number;
+    const [row] = await this.db.update(phoneNumbers).set({ status: 'connected' }).where(and(eq(phoneNumbers.id, number.id), eq(phoneNumbers.status, 'paused'))).returning();
+    if (!row) return this.findOrFail(viewer, number.id);
+    for (const listener of this.resumedListeners) await listener(row);
     return row;
   }
 

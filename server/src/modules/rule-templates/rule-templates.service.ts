@@ -4,7 +4,7 @@ import { NotFoundError } from '../../lib/errors.js';
 import { paginate, type PageRequest } from '../../lib/pagination.js';
 import { requireName } from '../../lib/phone.js';
 import { escapeLike, isUuid } from '../../lib/sql.js';
-import { assertOperator, type Viewer } from '../../graphql/viewer.js';
+import { assertOperator, type Viewer } from '../auth/auth.viewer.js';
 import { assertPlaceholdersDeclared, parseRules, parseVariables } from '../automation/rules.schema.js';
 import { ruleTemplates, type RuleTemplateRow } from './rule-templates.table.js';
 

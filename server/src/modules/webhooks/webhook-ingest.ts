@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type postgres from 'postgres';
 import type { Queue } from 'bullmq';
 import type { WebhookJob } from './webhooks.jobs.js';
+import { JobName } from '../../queue/names.js';
 
 // Group commit for webhook ingest. Meta wants a fast 200 and sends ~3× outbound + 1× inbound
 // traffic; one INSERT per request would make Postgres round-trips the ceiling. Requests that
@@ -192,7 +193,7 @@ export class WebhookIngest {
     const jobs = [];
     for (let i = 0; i < all.length; i += EVENTS_PER_JOB) {
       const eventIds = all.slice(i, i + EVENTS_PER_JOB);
-      jobs.push({ name: 'process', data: { tenantId: null, eventIds }, opts: { jobId: `events-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}` } });
+      jobs.push({ name: JobName.ProcessWebhookEvents, data: { tenantId: null, eventIds }, opts: { jobId: `events-${eventIds[0]}-${eventIds[eventIds.length - 1]}-${eventIds.length}` } });
     }
     this.webhooksQueue.addBulk(jobs).catch(this.onEnqueueError);
   }

@@ -1,7 +1,7 @@
-import { Arg, Args, Ctx, Field, ID, InputType, Int, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
-import { QueueHealth, TrafficPoint, UnroutedEvent, UnroutedEventConnection, WebhookEvent, WebhookEventConnection } from './webhooks.types.js';
+import { UnroutedEvent, UnroutedEventConnection, WebhookEvent, WebhookEventConnection } from './webhooks.types.js';
 
 @InputType({ description: 'Filters for raw webhook events.' })
 export class WebhookEventFilter {
@@ -35,20 +35,5 @@ export class WebhookResolver {
   @Query(() => UnroutedEventConnection, { description: 'Changes for phone numbers nobody registered, with the fix (operator).' })
   async unroutedEvents(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => UnroutedEventFilter, { nullable: true, description: 'Narrows the list; every unrouted change when absent.' }) filter: UnroutedEventFilter | null, @Ctx() { viewer, services }: AppContext) {
     return toConnection(await services.webhooks.listUnrouted(viewer, filter ?? {}, page), UnroutedEvent.from);
-  }
-
-  @Query(() => [QueueHealth], { description: 'Waiting, active, delayed and failed jobs per queue (operator).' })
-  async queueHealth(@Ctx() { viewer, services }: AppContext) {
-    return services.webhooks.queueHealth(viewer);
-  }
-
-  @Mutation(() => Int, { description: 'Retry every failed job of a queue (operator); returns how many were retried.' })
-  async retryFailedJobs(@Arg('queue', () => String, { description: 'The queue whose failed jobs are retried (a name from queueHealth).' }) queue: string, @Ctx() { viewer, services }: AppContext) {
-    return services.webhooks.retryFailedJobs(viewer, queue);
-  }
-
-  @Query(() => [TrafficPoint], { description: 'Messages in and out per second over the last `seconds` (10 to 3600), for the throughput chart.' })
-  async trafficSeries(@Arg('seconds', () => Int, { defaultValue: 300, description: 'How many of the last seconds to return (default 300).' }) seconds: number, @Ctx() { viewer, services }: AppContext) {
-    return services.webhooks.trafficSeries(viewer, seconds);
   }
 }

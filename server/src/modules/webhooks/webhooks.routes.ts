@@ -5,6 +5,7 @@ import { constantTimeEqual } from '../../lib/secrets.js';
 import type { RawRoute } from '../../http/app.js';
 import type { WebhookIngest } from './webhook-ingest.js';
 import type { Counter } from 'prom-client';
+import { logger } from '../../lib/logger.js';
 import { throttledLog } from '../../lib/throttled-log.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
@@ -102,7 +103,7 @@ async function receive(raw: Buffer, request: IncomingMessage, response: ServerRe
 }
 
 // While Postgres is away every webhook fails the same way, thousands a second: one line every 5 s.
-const logUnavailable = throttledLog(5_000, (count, reason) => console.error(`[webhooks] could not store ${count} event(s), answered 503: ${reason}`));
+const logUnavailable = throttledLog(5_000, (count, reason) => logger.error({ events: count, reason }, 'webhooks: could not store events; answered 503 so Meta retries'));
 
 function tooLarge(response: ServerResponse, deps: WebhookReceiverDeps): void {
   deps.received?.inc({ outcome: 'too_large' });

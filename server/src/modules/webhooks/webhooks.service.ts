@@ -2,9 +2,9 @@ import { and, desc, eq, isNull, lt, sql, count, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { pageSize, type Page, type PageRequest } from '../../lib/pagination.js';
-import { assertOperator, tenantScope, type Viewer } from '../../graphql/viewer.js';
+import { assertOperator, tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { Queues } from '../../queue/queues.js';
-import { QueueName } from '../../queue/registry.js';
+import { JobName, QueueName } from '../../queue/names.js';
 import { WEBHOOK_EVENT_STATES, unroutedEvents, webhookEvents, type WebhookEventRow, type WebhookEventState } from './webhooks.table.js';
 import { paginate } from '../../lib/pagination.js';
 
@@ -55,55 +55,12 @@ export class WebhookService {
     const event = await this.findEventOrFail(viewer, id);
     if (event.state === 'rejected') throw new ValidationError(`webhook event ${id} was rejected (${event.error}); there is nothing to process`, 'id');
     const [row] = await this.db.update(webhookEvents).set({ state: 'received', error: null, attempts: 0 }).where(eq(webhookEvents.id, event.id)).returning();
-    await this.queues.webhooks.add('process', { tenantId: null, eventIds: [event.id] }, { jobId: `replay-${event.id}-${Date.now()}` });
+    await this.queues.webhooks.add(JobName.ProcessWebhookEvents, { tenantId: null, eventIds: [event.id] }, { jobId: `replay-${event.id}-${Date.now()}` });
     return row;
   }
 
   async listUnrouted(viewer: Viewer, filter: { includeResolved?: boolean | null }, page: PageRequest) {
     assertOperator(viewer);
     return paginate(this.db, unroutedEvents, filter.includeResolved ? undefined : isNull(unroutedEvents.resolvedAt), page);
-  }
-
-  async queueHealth(viewer: Viewer) {
-    assertOperator(viewer);
-    return Promise.all(this.queues.all.map(async (queue) => {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
-      return { name: queue.name, waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0), active: counts.active ?? 0, delayed: counts.delayed ?? 0, failed: counts.failed ?? 0, completed: counts.completed ?? 0 };
-    }));
-  }
-
-  /** Moves every failed job of a queue back to waiting; returns how many. */
-  async retryFailedJobs(viewer: Viewer, queueName: string): Promise<number> {
-    assertOperator(viewer);
-    const queue = this.queues.all.find((q) => q.name === queueName);
-    if (!queue) throw new ValidationError(`queue: must be one of ${Object.values(QueueName).join(', ')}`, 'queue');
-    const failed = await queue.getJobCountByTypes('failed');
-    await queue.retryJobs({ state: 'failed', count: 1000 });
-    return failed;
-  }
-
-  /** Messages in and out per second over the last `seconds`, for the throughput chart. */
-  async trafficSeries(viewer: Viewer, seconds: number) {
-    if (!Number.isInteger(seconds) || seconds < 10 || seconds > 3600) throw new ValidationError('seconds: must be between 10 and 3600', 'seconds');
-    const scope = tenantScope(viewer);
-    // In: customers' messages and Meta's status callbacks (what webhooks carry); out: our sends.
-    const rows = await this.db.execute<{ at: Date; inbound: number; outbound: number }>(sql`
-      select at, sum(inbound)::int as inbound, sum(outbound)::int as outbound from (
-        select date_trunc('second', coalesce(sent_at, created_at)) as at,
-               count(*) filter (where direction = 'inbound') as inbound,
-               count(*) filter (where direction = 'outbound') as outbound
-        from messages
-        where coalesce(sent_at, created_at) > now() - make_interval(secs => ${seconds})
-          and (direction = 'inbound' or sent_at is not null)
-          ${scope ? sql`and tenant_id = ${scope}` : sql``}
-        group by 1
-        union all
-        select date_trunc('second', created_at), count(*), 0
-        from message_status_events
-        where created_at > now() - make_interval(secs => ${seconds})
-          ${scope ? sql`and tenant_id = ${scope}` : sql``}
-        group by 1
-      ) t group by at order by at`);
-    return [...rows].map((r) => ({ at: new Date(r.at), inbound: Number(r.inbound), outbound: Number(r.outbound) }));
   }
 }

@@ -4,7 +4,9 @@ import { createdAt, id } from '../../db/columns.js';
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => 'bytea' });
 
-export const WEBHOOK_EVENT_STATES = ['received', 'processing', 'processed', 'failed', 'rejected'] as const;
+// received → committed (its changes applied) → processed (the after-commit hooks all ran); or
+// failed (retried), or rejected (never processable: a bad signature is refused before storing).
+export const WEBHOOK_EVENT_STATES = ['received', 'processing', 'committed', 'processed', 'failed', 'rejected'] as const;
 export type WebhookEventState = (typeof WEBHOOK_EVENT_STATES)[number];
 
 // Every POST Meta makes, stored raw before we answer 200: the system of record for inbound traffic.
@@ -27,9 +29,9 @@ export const webhookEvents = pgTable('webhook_events', {
   processedAt: timestamp('processed_at', { withTimezone: true }),
 }, (t) => [
   uniqueIndex('webhook_events_body_hash_idx').on(t.bodyHash),
-  // For the sweeper: only events that are not finished. Every event is written twice (stored,
-  // then processed); a processed row leaves this index instead of adding an entry to it.
-  index('webhook_events_unfinished_idx').on(t.id).where(sql`${t.state} in ('received', 'processing', 'failed')`),
+  // For the sweeper: only events that are not finished (a `committed` one still owes its hooks).
+  // A processed row leaves this index instead of adding an entry to it.
+  index('webhook_events_unfinished_idx').on(t.id).where(sql`${t.state} in ('received', 'processing', 'failed', 'committed')`),
 ]);
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;

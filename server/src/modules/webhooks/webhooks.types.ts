@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Connection } from '../../graphql/connection.js';
 import type { WebhookEventRow, UnroutedEventRow } from './webhooks.table.js';
-import { unroutedFix } from './webhook-processor.js';
+import { unroutedFix } from './webhooks.account-events.js';
 
 @ObjectType({ description: 'A webhook POST from Meta, stored raw before it was acknowledged, with its processing state.' })
 export class WebhookEvent {
@@ -36,23 +36,6 @@ export class UnroutedEvent {
   static from(row: UnroutedEventRow): UnroutedEvent {
     return Object.assign(new UnroutedEvent(), { ...row, webhookEventId: String(row.webhookEventId), fix: unroutedFix(row.phoneNumberId, row.wabaId) });
   }
-}
-
-@ObjectType({ description: 'Job counts of one queue.' })
-export class QueueHealth {
-  @Field(() => String, { description: 'Queue name: webhooks, outbound, onboarding.' }) name!: string;
-  @Field(() => Int, { description: 'Jobs waiting to run.' }) waiting!: number;
-  @Field(() => Int, { description: 'Jobs running now.' }) active!: number;
-  @Field(() => Int, { description: 'Jobs delayed (backoff, rate limits).' }) delayed!: number;
-  @Field(() => Int, { description: 'Jobs that failed every attempt.' }) failed!: number;
-  @Field(() => Int, { description: 'Recently completed jobs still kept.' }) completed!: number;
-}
-
-@ObjectType({ description: 'Messages in and out during one second.' })
-export class TrafficPoint {
-  @Field(() => Date, { description: 'Start of the second.' }) at!: Date;
-  @Field(() => Int, { description: 'Inbound messages and status callbacks received.' }) inbound!: number;
-  @Field(() => Int, { description: 'Outbound messages sent.' }) outbound!: number;
 }
 
 export const WebhookEventConnection = Connection(WebhookEvent, 'WebhookEvent');

@@ -1,9 +1,9 @@
 import { and, eq } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
-import type { Database } from '../db/client.js';
-import { tenantScope, type Viewer } from '../graphql/viewer.js';
-import { NotFoundError } from './errors.js';
-import { isUuid } from './sql.js';
+import type { Database } from '../../db/client.js';
+import { tenantScope, type Viewer } from './auth.viewer.js';
+import { NotFoundError } from '../../lib/errors.js';
+import { isUuid } from '../../lib/sql.js';
 
 type TenantTable = PgTable & { id: PgColumn; tenantId: PgColumn };
 

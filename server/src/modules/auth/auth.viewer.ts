@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../lib/errors.js';
+import { ForbiddenError } from '../../lib/errors.js';
 
 // Who is calling: the operator (sees and manages everything) or one tenant's API key.
 export type Viewer = { kind: 'operator' } | { kind: 'tenant'; tenantId: string; apiKeyId: string };

@@ -1,0 +1,2 @@
+DROP INDEX "webhook_events_unfinished_idx";--> statement-breakpoint
+CREATE INDEX "webhook_events_unfinished_idx" ON "webhook_events" USING btree ("id") WHERE "webhook_events"."state" in ('received', 'processing', 'failed', 'committed');
