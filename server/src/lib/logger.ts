@@ -32,13 +32,25 @@ export function redactUrl(url: string): string {
   return url.replace(SECRET_QUERY, '$1[Redacted]');
 }
 
+/**
+ * An error as a log line wants it: type, message, code and stack, and its cause's message. Not
+ * its other properties: a database error carries the whole SQL text and its parameters.
+ */
+function serializeError(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const { type, message, stack } = stdSerializers.err(error);
+  const cause = (error as { cause?: unknown }).cause;
+  const code = (error as { code?: unknown }).code ?? (cause as { code?: unknown } | undefined)?.code;
+  return { type, message, ...(code !== undefined ? { code } : {}), stack, ...(cause instanceof Error ? { cause: cause.message } : {}) };
+}
+
 export function loggerOptions(level = 'info'): LoggerOptions {
   return {
     level,
     base: { pid: process.pid },
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     serializers: {
-      err: stdSerializers.err,
+      err: serializeError,
       req: (req: { method?: string; url?: string; id?: string }) => ({ method: req.method, url: req.url ? redactUrl(req.url) : req.url }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
     },

@@ -1,18 +1,13 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
-import { executePrepared, type Database } from '../../db/client.js';
-import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
-import { pgArray } from '../../lib/sql.js';
+import type { Database } from '../../db/client.js';
+import type { Publisher } from '../../graphql/pubsub.js';
+import type { Logger } from '../../lib/logger.js';
+import { decryptSecret } from '../../lib/secrets.js';
 import { Semaphore } from '../../lib/semaphore.js';
 import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
 import { emptyActivity, publishActivity } from '../activity/activity.publisher.js';
-import type { Publisher } from '../../graphql/pubsub.js';
-import type { Logger } from '../../lib/logger.js';
-import { contacts } from '../contacts/contacts.table.js';
-import { applyPendingStatuses, lockWamids, wamidLocksSql } from '../messages/message-status.js';
-import { messages, type MessageStatus } from '../messages/messages.table.js';
-import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import { SendAttempts, type Attempt, type FailedMessage, type Failure, type Loaded } from './outbound.attempts.js';
+import { onSendError } from './outbound.error-policy.js';
 import type { SendLimiter, WaitReason } from './outbound.limiter.js';
 import { RECOGNISED, findSendEvidence } from './outbound.reconcile.js';
 import type { SendMessageJob } from './outbound.queue.js';
@@ -37,15 +32,8 @@ import type { SendMessageJob } from './outbound.queue.js';
 //     meta-errors.ts asks, but the retry waits at least NETWORK_RETRY_MIN_MS and first looks for
 //     the same evidence, so a message Meta did take (and reported) is adopted, not resent. Only a
 //     message Meta accepted without any status reaching us within that wait could go twice.
-export const MAX_TRANSIENT_RETRIES = 8;
-/** Longest wait between two retries of a transient failure. */
-export const MAX_BACKOFF_MS = 5 * 60_000;
-/** A retry after a call that got no answer waits at least this long, for Meta's statuses to show whether it went. */
-export const NETWORK_RETRY_MIN_MS = 3_000;
 /** A send that waited this long for a Graph connection renews its limiter lease before it goes. */
 const RENEW_AFTER_WAIT_MS = 1_000;
-/** Meta error codes that are rate limits: their retries do not count toward MAX_TRANSIENT_RETRIES. */
-const RATE_LIMIT_CODES = [130429, 131056, 190];
 
 export type SendJobData = SendMessageJob;
 
@@ -71,39 +59,6 @@ export interface SenderDeps {
   systemToken: string;
 }
 
-/** A message with what a send needs: recipient, number (tier, status, token), campaign state, last attempt. */
-interface Loaded {
-  id: string;
-  tenantId: string;
-  instanceId: string | null;
-  status: MessageStatus;
-  type: string;
-  text: string | null;
-  payload: unknown;
-  campaignId: string | null;
-  waId: string;
-  numberRowId: string;
-  metaNumberId: string;
-  tier: number;
-  numberStatus: string;
-  accessToken: EncryptedSecret | null;
-  wabaId: string;
-  displayPhoneNumber: string;
-  campaignState: string | null;
-  lastAttemptId: string | null;
-  lastAttempt: number | null;
-  lastOutcome: string | null;
-  lastErrorCode: number | null;
-  lastStartedAt: string | null;
-  lastAgeMs: number | null;
-  /**
-   * Names this run's limiter slot: the message id and a nonce, because two jobs can hold the same
-   * message for a moment (a resume, a stalled job), and one's release must not free the other's slot.
-   */
-  slot: string;
-}
-interface Attempt { id: string; attempt: number }
-
 export class OutboundSender {
   /**
    * Sends on the wire: one per Graph connection. A send is claimed only once it holds one, so a
@@ -111,9 +66,11 @@ export class OutboundSender {
    * although they never reached Meta.
    */
   private readonly onTheWire: Semaphore;
+  private readonly attempts: SendAttempts;
 
   constructor(private readonly deps: SenderDeps) {
     this.onTheWire = new Semaphore(deps.graph.connections);
+    this.attempts = new SendAttempts(deps.db, deps.sql);
   }
 
   async send(job: SendJobData): Promise<SendResult> {
@@ -130,7 +87,7 @@ export class OutboundSender {
    */
   async sendMany(tenantId: string, ids: string[], options: { onSchedule?: boolean } = {}): Promise<Map<string, SendResult>> {
     const results = new Map<string, SendResult>();
-    const rows = await this.loadMany(tenantId, ids);
+    const rows = await this.attempts.loadMany(tenantId, ids);
     for (const id of ids) if (!rows.some((r) => r.id === id)) results.set(id, { outcome: 'skipped', why: 'missing' });
     const candidates: Loaded[] = [];
     for (const row of rows) {
@@ -188,7 +145,7 @@ export class OutboundSender {
     }
     let attempts: Map<string, Attempt>;
     try {
-      attempts = await this.claimMany(tenantId, granted.map((r) => r.id));
+      attempts = await this.attempts.claimMany(tenantId, granted.map((r) => r.id));
     } catch (error) {
       // Nothing went to Meta: the slots are free again (the job retries; a claim that did commit is
       // found `sending` then, and resolved as an interrupted send).
@@ -202,7 +159,7 @@ export class OutboundSender {
     // holds the whole pool; each answer gives a permit back.
     const outcomes = await Promise.allSettled(granted.map((row) => this.sendOne(row, attempts.get(row.id), results, sent).finally(() => giveBack(1))));
     giveBack(permits);
-    await this.recordSentMany(sent);
+    await this.recordSent(sent);
     const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failure) throw failure.reason;
     return results;
@@ -253,8 +210,7 @@ export class OutboundSender {
     if (row.lastOutcome === 'retry' && row.lastErrorCode !== null && row.lastErrorCode < 0 && row.lastAttemptId) {
       const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
       if (wamid) {
-        await this.recordSent(row, { id: row.lastAttemptId, attempt: row.lastAttempt! }, wamid, ['queued'], RECOGNISED);
-        return { outcome: 'sent', wamid };
+        return this.adopt(row, { id: row.lastAttemptId, attempt: row.lastAttempt! }, wamid, ['queued']);
       }
     }
     // Paused number or campaign: the message stays queued; resuming enqueues it again.
@@ -265,40 +221,6 @@ export class OutboundSender {
       return { outcome: 'failed', code: null };
     }
     return null;
-  }
-
-  /**
-   * The messages with what a send needs: recipient, number (tier, status, token), campaign state,
-   * last attempt. One query, unprepared (drizzle's execute) like claimMany's: a prepared
-   * statement's generic plan, made while message_attempts was still empty, scans it for every
-   * message; until an ANALYZE replaced it (autovacuum, minutes later at best), each batch read the
-   * whole table (seen in the outbound bench: 40-80 ms a batch, half the throughput).
-   */
-  async loadMany(tenantId: string, ids: string[]): Promise<Loaded[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.deps.db.execute<Record<string, unknown>>(sql`
-      select m.id, m.tenant_id, m.instance_id, m.status, m.type, m.text, m.payload, m.campaign_id, c.wa_id,
-             p.id as number_row_id, p.phone_number_id, p.throughput_tier, p.status as number_status, p.access_token, p.waba_id, p.display_phone_number,
-             k.state as campaign_state,
-             a.id as last_attempt_id, a.attempt as last_attempt, a.outcome as last_outcome, a.error_code as last_error_code, a.started_at as last_started_at,
-             (extract(epoch from (now() - a.started_at)) * 1000)::float8 as last_age_ms
-      from messages m
-      join contacts c on c.id = m.contact_id
-      join phone_numbers p on p.id = m.phone_number_id
-      left join campaigns k on k.id = m.campaign_id
-      -- The latest attempt, if any: how the previous run ended decides what this one does.
-      left join lateral (select * from message_attempts x where x.message_id = m.id order by x.attempt desc limit 1) a on true
-      where m.id = any(${pgArray(ids)}::uuid[]) and m.tenant_id = ${tenantId} and m.direction = 'outbound'`);
-    return rows.map((r) => ({
-      id: r.id as string, tenantId: r.tenant_id as string, instanceId: r.instance_id as string | null, status: r.status as MessageStatus,
-      type: r.type as string, text: r.text as string | null, payload: r.payload, campaignId: r.campaign_id as string | null, waId: r.wa_id as string,
-      numberRowId: r.number_row_id as string, metaNumberId: r.phone_number_id as string, tier: Number(r.throughput_tier), numberStatus: r.number_status as string,
-      accessToken: r.access_token as EncryptedSecret | null, wabaId: r.waba_id as string, displayPhoneNumber: r.display_phone_number as string,
-      campaignState: r.campaign_state as string | null,
-      lastAttemptId: r.last_attempt_id as string | null, lastAttempt: r.last_attempt as number | null, lastOutcome: r.last_outcome as string | null,
-      lastErrorCode: r.last_error_code as number | null, lastStartedAt: r.last_started_at === null ? null : String(r.last_started_at), lastAgeMs: r.last_age_ms as number | null,
-      slot: `${r.id as string}.${randomBytes(4).toString('hex')}`,
-    }));
   }
 
   private tokenOf(row: Loaded): string {
@@ -316,166 +238,56 @@ export class OutboundSender {
       const attempt = { id: row.lastAttemptId, attempt: row.lastAttempt! };
       const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
       if (wamid) {
-        await this.recordSent(row, attempt, wamid, ['sending'], RECOGNISED);
-        return { outcome: 'sent', wamid };
+        return this.adopt(row, attempt, wamid, ['sending']);
       }
       await this.recordUnknown(row, attempt, 'the worker stopped during the call to Meta and its answer was never seen; not sent again, to avoid a duplicate');
       return { outcome: 'unknown' };
     }
-    // `sending` without a pending attempt cannot come from a claim (one statement); put it back.
-    await this.deps.db.update(messages).set({ status: 'queued' }).where(and(eq(messages.id, row.id), eq(messages.status, 'sending')));
+    await this.attempts.putBackQueued(row);
     return null;
   }
 
-  /**
-   * queued → sending, and an attempt recorded as `pending` for each, atomically (one statement):
-   * only the messages still queued are claimed. Returns the attempts by message id. Unprepared,
-   * as loadMany: its lookup of the last attempt must not keep a plan made for an empty table.
-   */
-  private async claimMany(tenantId: string, ids: string[]): Promise<Map<string, Attempt>> {
-    const rows = await this.deps.db.execute<{ id: string; message_id: string; attempt: number }>(sql`
-      with claimed as (
-        update messages set status = 'sending', updated_at = now()
-        where id = any(${pgArray(ids)}::uuid[]) and tenant_id = ${tenantId} and status = 'queued'
-        returning id, tenant_id
-      )
-      insert into message_attempts (tenant_id, message_id, attempt, outcome)
-      select c.tenant_id, c.id, coalesce((select max(x.attempt) from message_attempts x where x.message_id = c.id), 0) + 1, 'pending' from claimed c
-      returning id, message_id, attempt`);
-    return new Map(rows.map((r) => [r.message_id, { id: r.id, attempt: r.attempt }]));
-  }
-
+  /** Carries out what the error policy (outbound.error-policy.ts) decides for Meta's answer. */
   private async onError(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<SendResult> {
     const { limiter } = this.deps;
-    const release = (outcome: 'refused' | 'unknown', pauseMs = 0) => limiter.release(row.metaNumberId, row.waId, row.slot, outcome, pauseMs);
+    const transientRetries = error.kind === 'transient' || error.kind === 'network' ? await this.attempts.transientRetries(row) : 0;
+    const decision = onSendError({ kind: error.kind, code: error.code, backoffMs: error.backoffMs, transientRetries, recipientGapMs: limiter.recipientGapMs, inCampaign: row.campaignId !== null });
     const failure = { code: error.code, title: error.message, detail: error.details ?? null };
-    switch (error.kind) {
-      case 'rate_limited_number': {
-        // Meta counts traffic we cannot see (inbound messages): hold the whole number, every worker.
-        const ms = error.backoffMs ?? 1_000;
-        await release('refused');
-        await limiter.backOffNumber(row.metaNumberId, ms);
-        await this.recordRetry(row, attempt, error);
-        return { outcome: 'delay', ms: ms + jitter(200), reason: 'number_backoff' };
-      }
-      case 'rate_limited_recipient': {
-        // Only this recipient waits; the number's other sends go on.
-        const ms = Math.max(error.backoffMs ?? 6_000, limiter.recipientGapMs);
-        await release('refused', ms);
-        await this.recordRetry(row, attempt, error);
-        return { outcome: 'delay', ms: ms + jitter(200), reason: 'recipient' };
-      }
-      case 'transient':
-      case 'network': {
-        await release(error.kind === 'network' ? 'unknown' : 'refused');
-        const retries = (await this.transientRetries(row)) + 1;
-        if (retries > MAX_TRANSIENT_RETRIES) {
-          await this.recordFailed(row, attempt, { ...failure, title: `${failure.title} (gave up after ${MAX_TRANSIENT_RETRIES} retries)` });
-          return { outcome: 'failed', code: error.code };
+    const retry = { code: error.code, description: describe(error) };
+    switch (decision.action) {
+      case 'back_off_number':
+        await limiter.release(row.metaNumberId, row.waId, row.slot, decision.release);
+        await limiter.backOffNumber(row.metaNumberId, decision.backoffMs);
+        await this.attempts.recordRetry(row, attempt, retry);
+        return { outcome: 'delay', ms: decision.delayMs + jitter(decision.jitterMs), reason: 'number_backoff' };
+      case 'delay_recipient':
+        await limiter.release(row.metaNumberId, row.waId, row.slot, decision.release, decision.recipientPauseMs);
+        await this.attempts.recordRetry(row, attempt, retry);
+        return { outcome: 'delay', ms: decision.delayMs + jitter(decision.jitterMs), reason: 'recipient' };
+      case 'retry':
+        await limiter.release(row.metaNumberId, row.waId, row.slot, decision.release);
+        await this.attempts.recordRetry(row, attempt, retry);
+        return { outcome: 'delay', ms: decision.delayMs + jitter(decision.jitterMs), reason: 'retry' };
+      case 'pause_number':
+        // The message goes back to the queue; resumePhoneNumber restarts the number's sends.
+        await limiter.release(row.metaNumberId, row.waId, row.slot, decision.release);
+        await this.attempts.recordRetry(row, attempt, retry);
+        if (await this.attempts.pauseNumber(row)) {
+          this.alert(row, 'NUMBER_PAUSED', `sends from ${row.displayPhoneNumber} are paused: Meta refused its access token (${describe(error)}). Fix the token, then run resumePhoneNumber.`);
         }
-        await this.recordRetry(row, attempt, error);
-        let ms = Math.min(MAX_BACKOFF_MS, (error.backoffMs ?? 1_000) * 2 ** (retries - 1));
-        if (error.kind === 'network') ms = Math.max(ms, NETWORK_RETRY_MIN_MS);
-        return { outcome: 'delay', ms: ms + jitter(ms / 10), reason: 'retry' };
-      }
-      case 'token': {
-        // The credential is bad: every send of this number would fail the same way. Stop them all
-        // (the message goes back to the queue) and tell the operator; resumePhoneNumber restarts.
-        await release('refused');
-        await this.recordRetry(row, attempt, error);
-        await this.pauseNumber(row, error);
         return { outcome: 'skipped', why: 'number_paused' };
-      }
-      case 'policy_limited': {
-        // Spam or marketing limits: more sends make it worse. Fail, tell the tenant, and stop the
-        // campaign when Meta says the number is spamming (131048).
-        await release('refused');
-        await this.recordFailed(row, attempt, failure);
-        if (error.code === 131048 && row.campaignId) {
-          // The campaign's own state, by SQL: outbound sits below campaigns and imports nothing of it.
-          await this.deps.db.execute(sql`update campaigns set state = 'paused' where id = ${row.campaignId} and state in ('queued', 'running')`);
-        }
-        this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: ${describe(error)}${row.campaignId && error.code === 131048 ? '; its campaign is paused' : ''}`);
-        return { outcome: 'failed', code: error.code };
-      }
-      case 'window_closed':
-      case 'terminal':
-      default:
-        await release('refused');
-        await this.recordFailed(row, attempt, failure);
+      case 'fail':
+        await limiter.release(row.metaNumberId, row.waId, row.slot, decision.release);
+        await this.recordFailed(row, attempt, { ...failure, title: `${failure.title}${decision.titleSuffix ?? ''}` });
+        if (decision.pauseCampaign && row.campaignId) await this.attempts.pauseCampaign(row.campaignId);
+        if (decision.alert) this.alert(row, `POLICY_LIMIT_${error.code}`, `Meta refused a message from ${row.displayPhoneNumber}: ${describe(error)}${decision.pauseCampaign ? '; its campaign is paused' : ''}`);
         return { outcome: 'failed', code: error.code };
     }
   }
 
-  private async transientRetries(row: Loaded): Promise<number> {
-    const [r] = await this.deps.db.execute<{ n: number }>(sql`
-      select count(*)::int as n from message_attempts
-      where message_id = ${row.id} and outcome = 'retry' and (error_code is null or error_code not in ${sql.raw(`(${RATE_LIMIT_CODES.join(',')})`)})`);
-    return r?.n ?? 0;
-  }
-
-  /**
-   * Meta took the message: it gets its wamid and `sent`. `from` are the statuses it may be in; a
-   * late answer for a message already declared `unknown` is still the truth, so that one is always allowed.
-   */
-  private async recordSent(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[] = ['sending'], note: string | null = null): Promise<void> {
-    const statuses = sql.join([...from, 'unknown'].map((s) => sql`${s}`), sql`, `);
-    await retrying(() => this.deps.db.transaction(async (tx) => {
-      await lockWamids(tx, [wamid]);
-      const updated = await tx.execute<{ id: string }>(sql`
-        with a as (update message_attempts set outcome = 'sent', wamid = ${wamid}, finished_at = coalesce(finished_at, now()), error_message = coalesce(${note}, error_message) where id = ${attempt.id})
-        update messages set status = 'sent', wamid = ${wamid}, sent_at = coalesce(sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
-        where id = ${row.id} and status in (${statuses})
-        returning id`);
-      if (updated.length > 0) await applyPendingStatuses(tx, [wamid]);
-    }));
-    publishActivity(this.deps.publisher, [{
-      ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
-      wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
-    }]);
-  }
-
-  /**
-   * Records many accepted sends in one transaction, under the wamids' locks (see lockWamids), then
-   * tells the live feed. The statuses Meta may already have reported for them (its `sent` can beat
-   * our write of the answer) are applied after, under the locks again; most batches have none.
-   */
-  private async recordSentMany(sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
-    if (sent.length === 0) return;
-    const wamids = sent.map((s) => s.wamid);
-    const recorded = await retrying(() => this.deps.sql.begin(async (tx) => {
-      await executePrepared(tx, wamidLocksSql(wamids));
-      return tx<{ wamid: string; has_status: boolean }[]>`
-        with v (id, attempt_id, wamid) as (select * from unnest(${pgArray(sent.map((s) => s.row.id))}::uuid[], ${pgArray(sent.map((s) => s.attempt.id))}::uuid[], ${pgArray(wamids)}::text[])),
-             a as (update message_attempts x set outcome = 'sent', wamid = v.wamid, finished_at = now() from v where x.id = v.attempt_id)
-        update messages m set status = 'sent', wamid = v.wamid, sent_at = coalesce(m.sent_at, now()), error_code = null, error_title = null, error_detail = null, updated_at = now()
-        from v where m.id = v.id and m.status in ('sending', 'unknown')
-        returning m.wamid, exists (select 1 from message_status_events e where e.wamid = m.wamid) as has_status`;
-    }));
-    const reported = recorded.filter((r) => r.has_status).map((r) => r.wamid);
-    if (reported.length > 0) {
-      await retrying(() => this.deps.db.transaction(async (tx) => {
-        await lockWamids(tx, reported);
-        await applyPendingStatuses(tx, reported);
-      }));
-    }
-    publishActivity(this.deps.publisher, sent.map(({ row, wamid }) => ({
-      ...emptyActivity(), kind: 'outbound_message' as const, direction: 'out' as const, tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
-      wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
-    })));
-  }
-
-  private async recordRetry(row: Loaded, attempt: Attempt, error: MetaApiError): Promise<void> {
-    await retrying(() => this.deps.db.execute(sql`
-      with a as (update message_attempts set outcome = 'retry', error_code = ${error.code}, error_message = ${describe(error)}, finished_at = now() where id = ${attempt.id})
-      update messages set status = 'queued', updated_at = now() where id = ${row.id} and status = 'sending'`));
-  }
-
-  async recordFailed(row: Pick<Loaded, 'id' | 'tenantId' | 'instanceId' | 'metaNumberId' | 'wabaId' | 'waId' | 'type'>, attempt: Attempt | null, failure: { code: number | null; title: string; detail: string | null }): Promise<void> {
-    await retrying(() => this.deps.db.execute(sql`
-      with a as (update message_attempts set outcome = 'failed', error_code = ${failure.code}, error_message = ${failure.title}, finished_at = now() where id = ${attempt?.id ?? null})
-      update messages set status = 'failed', failed_at = now(), error_code = ${failure.code}, error_title = ${failure.title}, error_detail = ${failure.detail}, updated_at = now()
-      where id = ${row.id} and status in ('queued', 'sending')`));
+  /** Fails a message and tells the live feed. */
+  async recordFailed(row: FailedMessage, attempt: Attempt | null, failure: Failure): Promise<void> {
+    await this.attempts.recordFailed(row, attempt, failure);
     publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
       messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'failed', summary: `failed: ${failure.code !== null ? `(#${failure.code}) ` : ''}${failure.title}`,
@@ -483,20 +295,31 @@ export class OutboundSender {
   }
 
   private async recordUnknown(row: Loaded, attempt: Attempt, why: string): Promise<void> {
-    await retrying(() => this.deps.db.execute(sql`
-      with a as (update message_attempts set outcome = 'unknown', error_message = ${why}, finished_at = now() where id = ${attempt.id} and outcome = 'pending')
-      update messages set status = 'unknown', updated_at = now() where id = ${row.id} and status = 'sending'`));
+    await this.attempts.recordUnknown(row, attempt, why);
     publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
       messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'unknown', summary: `outcome unknown: ${why}`,
     }]);
   }
 
-  private async pauseNumber(row: Loaded, error: MetaApiError): Promise<void> {
-    const paused = await this.deps.db.update(phoneNumbers).set({ status: 'paused' })
-      .where(and(eq(phoneNumbers.id, row.numberRowId), sql`${phoneNumbers.status} <> 'paused'`)).returning({ id: phoneNumbers.id });
-    if (paused.length === 0) return; // another worker already did (and alerted)
-    this.alert(row, 'NUMBER_PAUSED', `sends from ${row.displayPhoneNumber} are paused: Meta refused its access token (${describe(error)}). Fix the token, then run resumePhoneNumber.`);
+  /** Records sends Meta accepted, then tells the live feed. */
+  private async recordSent(sent: { row: Loaded; attempt: Attempt; wamid: string }[]): Promise<void> {
+    await this.attempts.recordSentMany(sent);
+    publishActivity(this.deps.publisher, sent.map(({ row, wamid }) => ({
+      ...emptyActivity(), kind: 'outbound_message' as const, direction: 'out' as const, tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
+      wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
+    })));
+  }
+
+  /** A message whose answer was lost but whose status shows Meta took it: it takes that wamid. */
+  private async adopt(row: Loaded, attempt: Attempt, wamid: string, from: ('sending' | 'queued')[]): Promise<SendResult> {
+    if (await this.attempts.recordSent(row, attempt, wamid, from, RECOGNISED)) {
+      publishActivity(this.deps.publisher, [{
+        ...emptyActivity(), kind: 'outbound_message', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId,
+        wabaId: row.wabaId, messageId: row.id, wamid, contactWaId: row.waId, messageType: row.type, status: 'sent', summary: summaryOf(row),
+      }]);
+    }
+    return { outcome: 'sent', wamid };
   }
 
   private alert(row: Loaded, status: string, summary: string): void {
@@ -532,16 +355,4 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 
 function jitter(maxMs: number): number {
   return Math.floor(Math.random() * maxMs);
-}
-
-/** Writes after Meta answered are retried briefly: losing one would lose what Meta told us. */
-async function retrying<T>(write: () => Promise<T>, tries = 4): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await write();
-    } catch (error) {
-      if (i >= tries) throw error;
-      await new Promise((r) => setTimeout(r, 100 * 2 ** i));
-    }
-  }
 }
