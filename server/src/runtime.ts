@@ -139,6 +139,7 @@ export async function startWorker(env: Env, options: WorkerOptions = {}): Promis
     });
   });
   for (const worker of workers) {
+    worker.on('completed', (job) => deps.log.debug({ queue: worker.name, jobId: job.id, job: job.name, tenantId: job.data?.tenantId }, 'job completed'));
     worker.on('failed', (job, error) => {
       // DelayedError is how a job waits (a rate limit, a campaign's tick): not a failure.
       if (error.name === 'DelayedError') return;
