@@ -186,10 +186,10 @@ describe('GraphQL API', () => {
 
       const { tenant, key } = await makeTenant(server.core.services);
       const { instance } = await makeInstance(server.core.services, tenant.id);
-      const { applyRuleTemplate } = await gqlOk(server.url, key, `mutation($input: ApplyRuleTemplateInput!) { applyRuleTemplate(input: $input) { name action ruleTemplateVersion } }`, {
+      const { applyRuleTemplate } = await gqlOk(server.url, key, `mutation($input: ApplyRuleTemplateInput!) { applyRuleTemplate(input: $input) { name actions ruleTemplateVersion } }`, {
         input: { instanceId: instance.id, ruleTemplateId: t.id, variables: { business_name: 'Padaria Real' } },
       });
-      expect(applyRuleTemplate).toEqual([{ name: 'greet', action: { type: 'reply_text', text: 'Olá, aqui é Padaria Real' }, ruleTemplateVersion: 2 }]);
+      expect(applyRuleTemplate).toEqual([{ name: 'greet', actions: [{ type: 'reply_text', text: 'Olá, aqui é Padaria Real' }], ruleTemplateVersion: 2 }]);
     });
 
     it('refuses to apply a template with a missing variable, and changes nothing', async () => {

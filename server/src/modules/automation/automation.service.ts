@@ -38,7 +38,7 @@ export class AutomationService {
         name: rule.name,
         position,
         trigger: rule.trigger,
-        action: rule.action,
+        actions: [rule.action],
         ruleTemplateId: template.id,
         ruleTemplateVersion: template.version,
       }))).returning();

@@ -22,11 +22,17 @@ export class AutomationRule {
   @Field(() => Boolean, { description: 'Whether the rule runs.' })
   enabled!: boolean;
 
-  @Field(() => GraphQLJSON, { description: 'When it runs: { type: keyword | any_message | first_message | outside_business_hours | button_reply, ... }.' })
+  @Field(() => GraphQLJSON, { description: 'When it runs: { type: keyword | first_message | outside_business_hours | inside_business_hours | button_reply | list_reply | message_type | any_message, ... }.' })
   trigger!: unknown;
 
-  @Field(() => GraphQLJSON, { description: 'What it does: { type: reply_text | reply_buttons | reply_template | handoff, ... }.' })
-  action!: unknown;
+  @Field(() => GraphQLJSON, { description: 'What must also hold, all of it: [{ type: contact_has_tag | contact_lacks_tag | cooldown | not_in_handoff, ... }].' })
+  conditions!: unknown;
+
+  @Field(() => GraphQLJSON, { description: 'What it does, in order: [{ type: reply_text | reply_buttons | reply_list | reply_template | reply_media | mark_read | add_tag | remove_tag | handoff, ... }].' })
+  actions!: unknown;
+
+  @Field(() => Boolean, { description: 'Whether a match ends evaluation (the default); when false, later rules may fire on the same message too.' })
+  stop!: boolean;
 
   @Field(() => ID, { nullable: true, description: 'The rule template it came from, if any.' })
   ruleTemplateId!: string | null;

@@ -1,4 +1,5 @@
 import { pgTable, text, index, uniqueIndex, uuid, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
@@ -12,6 +13,15 @@ export const contacts = pgTable('contacts', {
   waId: text('wa_id').notNull(),
   name: text('name'),
   lastInboundAt: timestamp('last_inbound_at', { withTimezone: true }),
+  // Lower-case labels the tenant or its rules put on the customer (rule conditions read them).
+  tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+  // Handed to a person: automation pauses for this customer on this number until resolved, or
+  // until it expires (the instance's handoffTimeoutHours after it started).
+  handoffStartedAt: timestamp('handoff_started_at', { withTimezone: true }),
+  handoffExpiresAt: timestamp('handoff_expires_at', { withTimezone: true }),
+  handoffNote: text('handoff_note'),
+  // Until when a person has read the conversation (unread = inbound messages after it).
+  lastReadAt: timestamp('last_read_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

@@ -1,4 +1,4 @@
-import { pgTable, text, index, uniqueIndex, jsonb, uuid } from 'drizzle-orm/pg-core';
+import { pgTable, text, index, uniqueIndex, jsonb, uuid, integer } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
@@ -6,9 +6,14 @@ import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
 export const INSTANCE_STATUSES = ['active', 'paused', 'setup'] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
-/** Weekly opening hours; days 0 (Sunday) to 6, times "HH:MM" in the instance's timezone. */
+/**
+ * Weekly opening hours; days 0 (Sunday) to 6, times "HH:MM" in the instance's timezone. An
+ * interval whose close is not after its open crosses midnight; a day without one is closed; a
+ * holiday ("YYYY-MM-DD", local date) is closed all day.
+ */
 export interface BusinessHours {
   days: { day: number; open: string; close: string }[];
+  holidays?: string[];
 }
 
 export const instances = pgTable('instances', {
@@ -19,6 +24,10 @@ export const instances = pgTable('instances', {
   status: text('status').$type<InstanceStatus>().notNull().default('active'),
   timezone: text('timezone').notNull().default('UTC'),
   businessHours: jsonb('business_hours').$type<BusinessHours>(),
+  // Automation: how long a handoff pauses rules for a customer, and how many automated replies a
+  // customer may get per hour (the rest are skipped and counted).
+  handoffTimeoutHours: integer('handoff_timeout_hours').notNull().default(24),
+  replyLimitPerHour: integer('reply_limit_per_hour').notNull().default(10),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

@@ -35,6 +35,9 @@ export const messages = pgTable('messages', {
   errorDetail: text('error_detail'),
   idempotencyKey: text('idempotency_key'),
   campaignId: uuid('campaign_id'),
+  // The automation rule that sent it (outbound), so a conversation says "answered by rule «…»"
+  // and the per-customer hourly limit counts automated replies.
+  automationRuleId: uuid('automation_rule_id'),
   metaTimestamp: timestamp('meta_timestamp', { withTimezone: true }),
   sentAt: timestamp('sent_at', { withTimezone: true }),
   deliveredAt: timestamp('delivered_at', { withTimezone: true }),

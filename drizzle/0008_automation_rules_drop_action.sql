@@ -1,0 +1,1 @@
+ALTER TABLE "automation_rules" DROP COLUMN "action";
