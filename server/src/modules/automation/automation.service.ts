@@ -38,7 +38,7 @@ export class AutomationService {
         name: rule.name,
         position,
         trigger: rule.trigger,
-        action: rule.action,
+        action: rule.actions[0], // the table holds one action until the lead's migration to actions
         ruleTemplateId: template.id,
         ruleTemplateVersion: template.version,
       }))).returning();
