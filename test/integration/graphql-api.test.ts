@@ -206,7 +206,7 @@ describe('GraphQL API', () => {
     it.each([
       ['rules that are not a list', 'nope', /rules: must be an array/],
       ['an unknown trigger', [{ name: 'x', trigger: { type: 'telepathy' }, action: { type: 'handoff' } }], /rules\[0\]\.trigger\.type/],
-      ['four reply buttons', [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'reply_buttons', text: 'pick', buttons: [1, 2, 3, 4].map((i) => ({ id: `b${i}`, title: `B${i}` })) } }], /buttons: must have 1 to 3/],
+      ['four reply buttons', [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'reply_buttons', text: 'pick', buttons: [1, 2, 3, 4].map((i) => ({ id: `b${i}`, title: `B${i}` })) } }], /rules\[0\]\.action\.buttons\[3\]: at most 3 buttons/],
       ['an undeclared variable', [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'reply_text', text: 'hi {{who}}' } }], /undeclared variables: who/],
     ])('rejects %s', async (_label, rules, message) => {
       const response = await gql(server.url, op, `mutation($input: CreateRuleTemplateInput!) { createRuleTemplate(input: $input) { id } }`, { input: { name: 'Bad', rules } });

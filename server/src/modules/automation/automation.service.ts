@@ -38,7 +38,9 @@ export class AutomationService {
         name: rule.name,
         position,
         trigger: rule.trigger,
-        actions: [rule.action],
+        conditions: rule.conditions,
+        actions: rule.actions,
+        stop: rule.stop,
         ruleTemplateId: template.id,
         ruleTemplateVersion: template.version,
       }))).returning();

@@ -3,7 +3,7 @@ import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import { instances } from '../instances/instances.table.js';
 import { ruleTemplates } from '../rule-templates/rule-templates.table.js';
-import type { RuleAction, RuleTrigger } from './rules.schema.js';
+import type { RuleAction, RuleCondition, RuleTrigger } from './rules.schema.js';
 import { messages } from '../messages/messages.table.js';
 import { contacts } from '../contacts/contacts.table.js';
 
@@ -15,7 +15,7 @@ export const automationRules = pgTable('automation_rules', {
   position: integer('position').notNull().default(0),
   enabled: boolean('enabled').notNull().default(true),
   trigger: jsonb('trigger').$type<RuleTrigger>().notNull(),
-  conditions: jsonb('conditions').$type<unknown[]>().notNull().default([]),
+  conditions: jsonb('conditions').$type<RuleCondition[]>().notNull().default([]),
   actions: jsonb('actions').$type<RuleAction[]>().notNull(),
   // The first matching rule with stop ends evaluation; without, later rules may fire too.
   stop: boolean('stop').notNull().default(true),
