@@ -14,13 +14,14 @@ import { OutboundService } from './modules/outbound/outbound.service.js';
 import { sendLimiter } from './modules/outbound/outbound.limiter.js';
 import { CampaignService } from './modules/campaigns/campaigns.service.js';
 import { MonitoringService } from './modules/monitoring/monitoring.service.js';
+import { ConversationService } from './modules/conversations/conversations.service.js';
 
 /**
  * The composition root of the domain services, wired once per process from the same
  * infrastructure the jobs get. Resolvers reach them through the GraphQL context; domains that
  * must hear of each other's events without importing each other are connected here.
  */
-export function createServices({ db, sql, env, redis, queues, graph }: JobDeps): Services {
+export function createServices({ db, sql, env, redis, queues, graph, publisher }: JobDeps): Services {
   const tenants = new TenantService(db);
   const auth = new AuthService(db, env.OPERATOR_API_KEY, tenants);
   const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants, graph);
@@ -35,8 +36,9 @@ export function createServices({ db, sql, env, redis, queues, graph }: JobDeps):
   const outbound = new OutboundService(db, queues, limiter, instances, phoneNumbers, messageTemplates);
   const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, limiter);
   const monitoring = new MonitoringService(db, queues);
+  const conversations = new ConversationService(db, contacts, instances, publisher);
   // A resumed number sends what waited: single sends, then its running campaigns.
   phoneNumbers.onResumed((number) => outbound.requeueNumber(number));
   phoneNumbers.onResumed((number) => campaigns.requeueNumber(number));
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring };
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations };
 }

@@ -17,7 +17,7 @@ import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let schema: GraphQLSchema;
 let a: Awaited<ReturnType<typeof makeTenant>>;
-let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string; campaignId: string };
+let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string; campaignId: string; ruleId: string };
 let template: Awaited<ReturnType<typeof makeRuleTemplate>>;
 
 beforeAll(async () => {
@@ -34,9 +34,9 @@ beforeAll(async () => {
     values (${tenantB.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.B.${uniqueMetaId()}`}, 'text', 'B secret text', '{}'::jsonb, 'received') returning id`;
   const [event] = await sql`insert into webhook_events (body_hash, raw_body, state, tenant_ids) values (${randomUUID()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${tenantB.tenant.id}, ${instance.id}, 'B secret campaign', '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
-  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id };
   template = await makeRuleTemplate(server.core.services);
-  await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
+  const [rule] = await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
+  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id, ruleId: rule.id };
 });
 afterAll(async () => server?.close());
 
@@ -44,9 +44,12 @@ afterAll(async () => server?.close());
 function bIdFor(argName: string, returnType: string): string {
   const byType: Record<string, string> = {
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
-    AutomationRule: b.instance.id, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
+    AutomationRule: b.ruleId, RuleTemplate: template.id, ID: b.ruleId, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
   };
-  const byName: Record<string, string> = { tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
+  // Not ids of B's objects, though their names end in "Id": a dry run's button and list row, and a customer's WhatsApp number (B's).
+  if (argName === 'buttonId' || argName === 'listRowId') return 'menu';
+  if (argName === 'contactWaId') return '5511900000001';
+  const byName: Record<string, string> = { ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
   const id = argName === 'id' ? byType[returnType] : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
@@ -65,14 +68,18 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
     if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'seconds' ? 60 : 1;
     if (inner.name === 'Boolean') return true;
     if (inner.name === 'DateTimeISO') return name === 'until' ? '2100-01-01T00:00:00Z' : '2000-01-01T00:00:00Z';
-    if (inner.name === 'JSON') return name === 'variables' ? { business_name: 'pwned' } : [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'handoff' } }];
+    if (inner.name === 'JSON') {
+      const json: Record<string, unknown> = { variables: { business_name: 'pwned' }, trigger: { type: 'any_message' }, conditions: [], actions: [{ type: 'mark_read' }], action: null };
+      return name in json ? json[name] : [{ name: 'x', trigger: { type: 'any_message' }, action: { type: 'handoff' } }];
+    }
     if (name === 'displayPhoneNumber') return uniqueE164();
     if (name === 'timezone') return 'UTC';
     if (name === 'open') return '09:00';
     if (name === 'close') return '18:00';
     if (name === 'status') return returnType.startsWith('Message') ? 'received' : 'paused';
     // Valid filter values, so that the probe reaches the scope check (see `vacuous` below).
-    if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : 'paused';
+    if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : returnType.startsWith('Conversation') ? 'handoff' : 'paused';
+    if (name === 'holidays') return '2026-12-25';
     if (name === 'direction') return 'inbound';
     if (name === 'wabaId') return uniqueMetaId();
     if (name === 'after') return null;

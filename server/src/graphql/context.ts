@@ -13,6 +13,7 @@ import type { MessageTemplateService } from '../modules/message-templates/messag
 import type { OutboundService } from '../modules/outbound/outbound.service.js';
 import type { CampaignService } from '../modules/campaigns/campaigns.service.js';
 import type { MonitoringService } from '../modules/monitoring/monitoring.service.js';
+import type { ConversationService } from '../modules/conversations/conversations.service.js';
 
 /** Every domain service, as resolvers see them (wired in services.ts). */
 export interface Services {
@@ -29,6 +30,7 @@ export interface Services {
   outbound: OutboundService;
   campaigns: CampaignService;
   monitoring: MonitoringService;
+  conversations: ConversationService;
 }
 
 /** What every resolver receives: who is calling, and the services that decide. */

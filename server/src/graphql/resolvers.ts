@@ -12,6 +12,7 @@ import { MessageTemplateResolver } from '../modules/message-templates/message-te
 import { OutboundResolver } from '../modules/outbound/outbound.resolver.js';
 import { CampaignResolver } from '../modules/campaigns/campaigns.resolver.js';
 import { MonitoringResolver } from '../modules/monitoring/monitoring.resolver.js';
+import { ConversationResolver } from '../modules/conversations/conversations.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -29,4 +30,5 @@ export const resolvers: NonEmptyArray<Function> = [
   OutboundResolver,
   CampaignResolver,
   MonitoringResolver,
+  ConversationResolver,
 ];

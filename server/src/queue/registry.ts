@@ -5,6 +5,7 @@ import { processWebhookEventsJob, sweepUnfinishedEventsSweep } from '../modules/
 import { reconcileUnknownSweep, repairStatusesSweep, requeueStaleSendsSweep, sendBatchJob, sendJob } from '../modules/outbound/outbound.jobs.js';
 import { campaignJob, requeueStaleCampaignsSweep } from '../modules/campaigns/campaigns.jobs.js';
 import { templateStatusHook } from '../modules/message-templates/message-templates.hooks.js';
+import { automationHook } from '../modules/automation/automation.runner.js';
 
 // Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
 // reader finds all the background work here. Each domain declares its own in `<domain>.jobs.ts`
@@ -13,7 +14,9 @@ import { templateStatusHook } from '../modules/message-templates/message-templat
 
 /** Told, after each inbound job commits, what it newly stored (webhooks.hooks.ts: idempotent, at least once). In order. */
 export const inboundHooks: readonly InboundHook[] = [
+  // Template statuses first: a rule whose template Meta approved in this job may use it.
   templateStatusHook,
+  automationHook,
 ];
 
 export const queueRegistry: readonly QueueDefinition[] = [

@@ -1,6 +1,6 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 
-export const ACTIVITY_KINDS = ['inbound_message', 'outbound_message', 'status', 'template_status', 'account_update', 'unrouted', 'rejected'] as const;
+export const ACTIVITY_KINDS = ['inbound_message', 'outbound_message', 'status', 'template_status', 'account_update', 'unrouted', 'rejected', 'rule_fired', 'handoff'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /** What one processed webhook item or one send looks like on the live feed. Always carries tenantId (null: operator only). */
@@ -26,7 +26,7 @@ export interface ActivityPayload {
 @ObjectType({ description: 'One item of live traffic: a message in or out, a status, an account event, or an event nobody could route.' })
 export class WebhookActivity implements Omit<ActivityPayload, 'occurredAt'> {
   @Field(() => ID, { description: 'Unique id of this activity item.' }) id!: string;
-  @Field(() => String, { description: 'inbound_message, outbound_message, status, template_status, account_update, unrouted or rejected.' }) kind!: ActivityKind;
+  @Field(() => String, { description: 'inbound_message, outbound_message, status, template_status, account_update, unrouted, rejected, rule_fired (an automation rule answered a message) or handoff (a conversation handed to a person, or resolved).' }) kind!: ActivityKind;
   @Field(() => String, { nullable: true, description: '"in" (from Meta) or "out" (our sends).' }) direction!: 'in' | 'out' | null;
   @Field(() => ID, { nullable: true, description: 'The tenant; null for unrouted events (operator only).' }) tenantId!: string | null;
   @Field(() => ID, { nullable: true, description: 'The instance of the number.' }) instanceId!: string | null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { MetaMessage } from '../../meta/webhook-payload.js';
-import type { BusinessHours } from './automation.business-hours.js';
+import type { BusinessHours } from '../instances/instances.business-hours.js';
 import {
   engineMessageOf, evaluateRules, messageKindOf, type EngineContact, type EngineInput, type EngineInstance, type EngineMessage, type EngineRule, type Evaluation,
 } from './automation.engine.js';

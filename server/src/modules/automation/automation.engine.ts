@@ -1,6 +1,6 @@
 import type { MetaMessage } from '../../meta/webhook-payload.js';
 import { INTERACTIVE_BODY_MAX, MEDIA_CAPTION_MAX, TEMPLATE_VARIABLE_MAX, TEXT_MAX } from '../outbound/outbound.content.js';
-import { describeClock, hoursToday, isOpen, localClock, type BusinessHours } from './automation.business-hours.js';
+import { describeClock, hoursToday, isOpen, localClock, type BusinessHours } from '../instances/instances.business-hours.js';
 import { matchKeywords, normalizeText } from './automation.keywords.js';
 import { renderPlaceholders, type RenderContext } from './automation.render.js';
 import { isReplyAction, normalizeTag, type ReplyAction, type RuleAction, type RuleCondition, type RuleTrigger } from './rules.schema.js';

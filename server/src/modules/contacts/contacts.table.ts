@@ -27,6 +27,8 @@ export const contacts = pgTable('contacts', {
 }, (t) => [
   uniqueIndex('contacts_tenant_number_wa_idx').on(t.tenantId, t.phoneNumberId, t.waId),
   index('contacts_tenant_created_idx').on(t.tenantId, t.createdAt, t.id),
+  // Conversations: customers who wrote, by their last message.
+  index('contacts_tenant_last_inbound_idx').on(t.tenantId, t.lastInboundAt, t.id).where(sql`${t.lastInboundAt} is not null`),
 ]);
 
 export type ContactRow = typeof contacts.$inferSelect;

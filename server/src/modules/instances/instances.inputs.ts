@@ -8,7 +8,7 @@ export class BusinessHoursDayInput {
   @Field(() => String, { description: 'Opening time, "HH:MM" (24 h).' })
   open!: string;
 
-  @Field(() => String, { description: 'Closing time, "HH:MM" (24 h), after the opening time.' })
+  @Field(() => String, { description: 'Closing time, "HH:MM" (24 h). At or before the opening time, the interval crosses midnight (22:00–02:00).' })
   close!: string;
 }
 
@@ -38,8 +38,17 @@ export class UpdateInstanceInput {
   @Field(() => String, { nullable: true, description: 'active, paused or setup.' })
   status?: string | null;
 
-  @Field(() => [BusinessHoursDayInput], { nullable: true, description: 'New weekly hours; an empty list clears them (always open).' })
+  @Field(() => [BusinessHoursDayInput], { nullable: true, description: 'New weekly hours: any number of intervals a day, a day without one is closed; an empty list clears them (always open).' })
   businessHours?: BusinessHoursDayInput[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Dates closed all day, "YYYY-MM-DD" in the instance\'s timezone (holidays); an empty list clears them.' })
+  holidays?: string[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'How long a handoff to a person pauses automation for a customer, in hours (1 to 720).' })
+  handoffTimeoutHours?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'At most this many automated replies per customer per hour (1 to 100); the rest are skipped and counted.' })
+  replyLimitPerHour?: number | null;
 }
 
 @InputType({ description: 'Filters for the instance list.' })

@@ -8,8 +8,7 @@ import { isUuid } from '../../lib/sql.js';
 import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.js';
 import { INSTANCE_STATUSES, instances, type BusinessHours, type InstanceRow, type InstanceStatus } from './instances.table.js';
-
-const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+import { parseBusinessHours } from './instances.business-hours.js';
 
 export class InstanceService {
   constructor(
@@ -53,13 +52,23 @@ export class InstanceService {
     }
   }
 
-  async update(viewer: Viewer, input: { id: string; name?: string | null; timezone?: string | null; status?: string | null; businessHours?: BusinessHours['days'] | null }): Promise<InstanceRow> {
+  async update(viewer: Viewer, input: {
+    id: string; name?: string | null; timezone?: string | null; status?: string | null; businessHours?: BusinessHours['days'] | null; holidays?: string[] | null;
+    handoffTimeoutHours?: number | null; replyLimitPerHour?: number | null;
+  }): Promise<InstanceRow> {
     const existing = await this.findOrFail(viewer, input.id);
     const changes: Partial<InstanceRow> = {};
     if (input.name != null) changes.name = requireName(input.name);
     if (input.timezone != null) changes.timezone = assertTimezone(input.timezone);
     if (input.status != null) changes.status = assertStatus(input.status);
-    if (input.businessHours != null) changes.businessHours = input.businessHours.length === 0 ? null : { days: assertBusinessHours(input.businessHours) };
+    if (input.businessHours != null || input.holidays != null) {
+      const days = input.businessHours ?? existing.businessHours?.days ?? [];
+      const holidays = input.holidays ?? existing.businessHours?.holidays ?? [];
+      // No intervals and no holidays: always open (null), as before hours were set.
+      changes.businessHours = days.length === 0 && holidays.length === 0 ? null : parseBusinessHours({ days, holidays }, 'businessHours');
+    }
+    if (input.handoffTimeoutHours != null) changes.handoffTimeoutHours = boundedInt(input.handoffTimeoutHours, 1, 720, 'handoffTimeoutHours');
+    if (input.replyLimitPerHour != null) changes.replyLimitPerHour = boundedInt(input.replyLimitPerHour, 1, 100, 'replyLimitPerHour');
     if (Object.keys(changes).length === 0) return existing;
     const [row] = await this.db.update(instances).set(changes).where(and(eq(instances.id, existing.id), eq(instances.tenantId, existing.tenantId))).returning();
     return row;
@@ -81,12 +90,7 @@ export function assertTimezone(timezone: string): string {
   }
 }
 
-function assertBusinessHours(days: BusinessHours['days']): BusinessHours['days'] {
-  return days.map((d, i) => {
-    const path = `businessHours[${i}]`;
-    if (!Number.isInteger(d.day) || d.day < 0 || d.day > 6) throw new ValidationError(`${path}.day: must be 0 (Sunday) to 6`, path);
-    if (!HHMM.test(d.open) || !HHMM.test(d.close)) throw new ValidationError(`${path}: times must be "HH:MM"`, path);
-    if (d.close <= d.open) throw new ValidationError(`${path}: close must be after open`, path);
-    return { day: d.day, open: d.open, close: d.close };
-  });
+function boundedInt(value: number, min: number, max: number, field: string): number {
+  if (!Number.isInteger(value) || value < min || value > max) throw new ValidationError(`${field}: must be a whole number from ${min} to ${max}`, field);
+  return value;
 }

@@ -2,19 +2,12 @@ import { pgTable, text, index, uniqueIndex, jsonb, uuid, integer } from 'drizzle
 import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import type { BusinessHours } from './instances.business-hours.js';
 
 export const INSTANCE_STATUSES = ['active', 'paused', 'setup'] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 
-/**
- * Weekly opening hours; days 0 (Sunday) to 6, times "HH:MM" in the instance's timezone. An
- * interval whose close is not after its open crosses midnight; a day without one is closed; a
- * holiday ("YYYY-MM-DD", local date) is closed all day.
- */
-export interface BusinessHours {
-  days: { day: number; open: string; close: string }[];
-  holidays?: string[];
-}
+export type { BusinessHours };
 
 export const instances = pgTable('instances', {
   id: id(),

@@ -37,6 +37,15 @@ export class Instance {
   @Field(() => [BusinessHoursDay], { nullable: true, description: 'Weekly opening hours; null means always open.' })
   businessHours!: BusinessHoursDay[] | null;
 
+  @Field(() => [String], { description: 'Dates closed all day ("YYYY-MM-DD", local).' })
+  holidays!: string[];
+
+  @Field(() => Int, { description: 'How long a handoff to a person pauses automation for a customer, in hours.' })
+  handoffTimeoutHours!: number;
+
+  @Field(() => Int, { description: 'At most this many automated replies per customer per hour.' })
+  replyLimitPerHour!: number;
+
   @Field(() => Date, { description: 'When the instance was created.' })
   createdAt!: Date;
 
@@ -44,7 +53,7 @@ export class Instance {
   updatedAt!: Date;
 
   static from(row: InstanceRow): Instance {
-    return Object.assign(new Instance(), row, { businessHours: row.businessHours?.days ?? null });
+    return Object.assign(new Instance(), row, { businessHours: row.businessHours?.days ?? null, holidays: row.businessHours?.holidays ?? [] });
   }
 }
 

@@ -4,6 +4,7 @@ import { PageArgs, toConnection } from '../../graphql/connection.js';
 import { Contact, ContactConnection } from '../contacts/contacts.types.js';
 import { ContactFilter, MessageFilter } from './messages.inputs.js';
 import { Message, MessageConnection, MessageStatusStep } from './messages.types.js';
+import { RuleRun } from '../automation/automation.types.js';
 
 @Resolver(() => Message)
 export class MessageResolver {
@@ -20,6 +21,12 @@ export class MessageResolver {
   @FieldResolver(() => [MessageStatusStep], { description: 'queued → sent → delivered → read / failed, with times (and each send attempt that did not succeed).' })
   async timeline(@Root() message: Message, @Ctx() { services }: AppContext) {
     return services.messages.timeline(message as never);
+  }
+
+  @FieldResolver(() => [RuleRun], { description: 'What automation rules did with this message (inbound): "answered by rule «Cardápio»".' })
+  async answeredBy(@Root() message: Message, @Ctx() { services }: AppContext) {
+    if (message.direction !== 'inbound') return [];
+    return (await services.automation.runsOfMessages(message.tenantId, [message.id])).map(RuleRun.from);
   }
 
   @FieldResolver(() => Contact, { description: 'The customer.' })

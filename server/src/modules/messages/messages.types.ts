@@ -28,6 +28,7 @@ export class Message {
   @Field(() => String, { nullable: true, description: "Meta's error title when failed." }) errorTitle!: string | null;
   @Field(() => String, { nullable: true, description: "Meta's error details when failed." }) errorDetail!: string | null;
   @Field(() => ID, { nullable: true, description: 'The campaign it belongs to.' }) campaignId!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The automation rule that sent it (outbound).' }) automationRuleId!: string | null;
   @Field(() => Date, { nullable: true, description: 'When it was sent (outbound).' }) sentAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When it was delivered (outbound).' }) deliveredAt!: Date | null;
   @Field(() => Date, { nullable: true, description: 'When it was read (outbound).' }) readAt!: Date | null;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lib/errors.js';
-import { hoursToday, isOpen, localClock, parseBusinessHours, type BusinessHours } from './automation.business-hours.js';
+import { hoursToday, isOpen, localClock, parseBusinessHours, type BusinessHours } from './instances.business-hours.js';
 
 // Opening hours as a shop posts them, read in the instance's timezone. Instants are written with
 // their UTC offset so each test says which local time it means.

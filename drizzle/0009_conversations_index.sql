@@ -1,0 +1,1 @@
+CREATE INDEX "contacts_tenant_last_inbound_idx" ON "contacts" USING btree ("tenant_id","last_inbound_at","id") WHERE "contacts"."last_inbound_at" is not null;
