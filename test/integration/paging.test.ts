@@ -123,7 +123,8 @@ beforeAll(async () => {
     tenantId: tenant.id, instanceId: instance.id, phoneNumberId: phoneNumber.id, contactId: contact.id, direction: 'inbound',
     wamid: `wamid.${uniqueMetaId()}`, type: 'text', text: 'Oi', payload: {}, status: 'received',
   }).returning();
-  const [campaign] = await db.insert(campaigns).values({ tenantId: tenant.id, instanceId: instance.id, name: 'Black Friday', template: { name: 'promo', language: 'pt_BR' }, recipientCount: 1 }).returning();
+  // Finished, so neither it nor its copies look like work to a job or a sweep of another test file.
+  const [campaign] = await db.insert(campaigns).values({ tenantId: tenant.id, instanceId: instance.id, name: 'Black Friday', template: { name: 'promo', language: 'pt_BR' }, recipientCount: 1, state: 'completed', finishedAt: new Date() }).returning();
   const [template] = await db.insert(messageTemplates).values({ tenantId: tenant.id, wabaId: phoneNumber.wabaId, name: 'promo', language: 'pt_BR', status: 'APPROVED' }).returning();
   const [event] = await db.insert(webhookEvents).values({ bodyHash: randomUUID(), rawBody: Buffer.from('{"object":"whatsapp_business_account"}'), state: 'processed', tenantIds: [tenant.id] }).returning();
   const [unrouted] = await db.insert(unroutedEvents).values({ webhookEventId: event.id, changeIndex: '0/0', phoneNumberId: uniqueMetaId(), field: 'messages', value: {} }).returning();
