@@ -154,7 +154,7 @@ describe(parsePhoneNumber.name, () => {
     const fast = cpuMs(() => recipients.forEach((to, i) => normalizeE164(to, `recipients[${i}].to`)));
     const nationals = recipients.slice(0, 20_000).map((r) => `(${r.slice(3, 5)}) ${r.slice(5, 10)}-${r.slice(10)}`);
     const full = cpuMs(() => nationals.forEach((to) => parsePhoneNumber(to, { field: 'to', defaultCountry: 'BR' }))) * 5;
-    console.log(`phone parsing, CPU: 100,000 E.164 recipients in ${fast.toFixed(0)} ms (${(fast / 100).toFixed(1)} µs each); in national form, through the full parse, ${full.toFixed(0)} ms per 100,000 (measured over 20,000)`);
+    process.stdout.write(`phone parsing, CPU: 100,000 E.164 recipients in ${fast.toFixed(0)} ms (${(fast / 100).toFixed(1)} µs each); in national form, through the full parse, ${full.toFixed(0)} ms per 100,000 (measured over 20,000)\n`);
     expect(fast).toBeLessThan(1_500);
   });
 });
