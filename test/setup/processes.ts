@@ -27,7 +27,11 @@ export function spawnRole(role: 'server' | 'worker', env: Record<string, string>
     },
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running: a role that never became ready would outlive the test run.
+      child.kill('SIGTERM');
+      reject(new Error(`${role} did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = READY[role].exec(output);
