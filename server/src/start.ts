@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from './config/env.js';
-import { connectDatabase } from './db/client.js';
-import { runMigrations } from './db/migrate.js';
+import { migrateDatabase } from './db/migrate.js';
 import { createCore } from './runtime.js';
 import { seedDemo } from './demo.js';
 import { configureLogger } from './lib/logger.js';
@@ -14,10 +13,7 @@ const env = loadEnv();
 const log = configureLogger({ level: env.LOG_LEVEL, role: 'start' });
 const demo = env.DEMO === 'true' || (env.DEMO === 'auto' && !process.env.META_GRAPH_URL);
 
-const database = connectDatabase(env.DATABASE_URL, { max: 1 });
-await ensureDatabase(env.DATABASE_URL);
-await runMigrations(database.db);
-await database.close();
+await migrateDatabase(env.DATABASE_URL);
 log.info('migrations applied');
 
 const childEnv: NodeJS.ProcessEnv = { ...process.env };
@@ -53,18 +49,3 @@ const stop = async (code = 0) => {
 for (const child of children) child.on('exit', (code) => { if (!stopping) { log.error({ code }, 'a wabahub process exited; stopping'); void stop(1); } });
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());
-
-/** Creates the database named in DATABASE_URL if it does not exist yet (a fresh machine). */
-async function ensureDatabase(url: string): Promise<void> {
-  const target = new URL(url);
-  const name = target.pathname.slice(1);
-  target.pathname = '/postgres';
-  const { default: postgres } = await import('postgres');
-  const admin = postgres(target.toString(), { max: 1, onnotice: () => {} });
-  try {
-    const rows = await admin`select 1 from pg_database where datname = ${name}`;
-    if (rows.length === 0) await admin.unsafe(`create database "${name.replace(/"/g, '')}"`);
-  } finally {
-    await admin.end();
-  }
-}

@@ -27,7 +27,11 @@ export function spawnRole(role: 'server' | 'worker', env: Record<string, string>
     },
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // Not left running: a role that never became ready would outlive the test run.
+      child.kill('SIGTERM');
+      reject(new Error(`${role} did not start in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = READY[role].exec(output);
@@ -41,6 +45,37 @@ export function spawnRole(role: 'server' | 'worker', env: Record<string, string>
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${role} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+/** Runs a role that is expected to refuse to start: its exit code and its output, once it has exited. */
+export function roleExit(role: 'server' | 'worker', env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runToExit(TSX, [ENTRY[role]], env, timeoutMs);
+}
+
+/** A root package script (`pnpm <script>`), as a person runs it: its exit code and output. */
+export function pnpmScript(script: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runToExit('pnpm', ['--silent', script], env, timeoutMs);
+}
+
+function runToExit(command: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stderr!.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      // SIGTERM, which tsx passes on: a SIGKILL would leave its node child running.
+      child.kill('SIGTERM');
+      reject(new Error(`${command} ${args.join(' ')} still running after ${timeoutMs} ms:\n${stdout}${stderr}`));
+    }, timeoutMs);
+    child.once('error', reject);
+    // 'close', not 'exit': the output is complete only once the pipes have closed.
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
     });
   });
 }

@@ -82,7 +82,8 @@ export class PhoneNumberService {
     const values = {
       tenantId: tenant.id,
       phoneNumberId: assertMetaId(input.phoneNumberId, 'phoneNumberId'),
-      displayPhoneNumber: normalizeE164(input.displayPhoneNumber),
+      // As Meta shows it: its test numbers (+1 555 …) are in no country's ranges, only of a possible length.
+      displayPhoneNumber: normalizeE164(input.displayPhoneNumber, 'displayPhoneNumber', { accept: 'possible' }),
       wabaId: assertMetaId(input.wabaId, 'wabaId'),
       throughputTier: tier as ThroughputTier,
       verifiedName: input.verifiedName?.trim() || null,
