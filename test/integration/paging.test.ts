@@ -7,7 +7,7 @@ import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { codes, gql } from '../setup/graphql-client.js';
 import { RowCloner } from '../setup/clone-rows.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { campaigns, contacts, instances, messageTemplates, messages, phoneNumbers, ruleTemplates, tenants, unroutedEvents, webhookEvents } from '../../server/src/db/schema.js';
+import { automationRules, campaigns, contacts, instances, messageTemplates, messages, phoneNumbers, ruleRuns, ruleTemplates, tenants, unroutedEvents, webhookEvents } from '../../server/src/db/schema.js';
 
 // Every connection of the schema, found by introspecting the running server (a connection added
 // later is covered without editing this file), paged through with small pages. The scenario is
@@ -118,7 +118,8 @@ beforeAll(async () => {
   const { tenant, key } = await makeTenant(services);
   const { phoneNumber, instance } = await makeInstance(services, tenant.id);
   const ruleTemplate = await makeRuleTemplate(services);
-  const [contact] = await db.insert(contacts).values({ tenantId: tenant.id, phoneNumberId: phoneNumber.id, waId: `55119${uniqueMetaId().slice(-8)}`, name: 'Maria' }).returning();
+  // A customer who wrote (a conversation).
+  const [contact] = await db.insert(contacts).values({ tenantId: tenant.id, phoneNumberId: phoneNumber.id, waId: `55119${uniqueMetaId().slice(-8)}`, name: 'Maria', lastInboundAt: new Date() }).returning();
   const [message] = await db.insert(messages).values({
     tenantId: tenant.id, instanceId: instance.id, phoneNumberId: phoneNumber.id, contactId: contact.id, direction: 'inbound',
     wamid: `wamid.${uniqueMetaId()}`, type: 'text', text: 'Oi', payload: {}, status: 'received',
@@ -128,6 +129,8 @@ beforeAll(async () => {
   const [template] = await db.insert(messageTemplates).values({ tenantId: tenant.id, wabaId: phoneNumber.wabaId, name: 'promo', language: 'pt_BR', status: 'APPROVED' }).returning();
   const [event] = await db.insert(webhookEvents).values({ bodyHash: randomUUID(), rawBody: Buffer.from('{"object":"whatsapp_business_account"}'), state: 'processed', tenantIds: [tenant.id] }).returning();
   const [unrouted] = await db.insert(unroutedEvents).values({ webhookEventId: event.id, changeIndex: '0/0', phoneNumberId: uniqueMetaId(), field: 'messages', value: {} }).returning();
+  const [rule] = await db.insert(automationRules).values({ tenantId: tenant.id, instanceId: instance.id, name: 'Oi', trigger: { type: 'any_message' }, actions: [{ type: 'mark_read' }] }).returning();
+  const [run] = await db.insert(ruleRuns).values({ tenantId: tenant.id, instanceId: instance.id, ruleId: rule.id, ruleName: rule.name, messageId: message.id, contactId: contact.id, status: 'done', matched: 'any message' }).returning();
 
   const rows: [string, string, Table][] = [
     ['Tenant', tenant.id, tenants],
@@ -140,6 +143,8 @@ beforeAll(async () => {
     ['MessageTemplate', template.id, messageTemplates],
     ['WebhookEvent', String(event.id), webhookEvents],
     ['UnroutedEvent', unrouted.id, unroutedEvents],
+    ['RuleRun', run.id, ruleRuns],
+    ['Conversation', contact.id, contacts],
   ];
   world = {
     tenantId: tenant.id,
@@ -238,17 +243,24 @@ function viewers(query: ReturnType<typeof pageQuery>): Viewer[] {
   ];
 }
 
+/**
+ * The connections ordered by another timestamp than created_at, by their node type: conversations
+ * by the customer's last message (who wrote last is who waits). Every other connection is newest
+ * first by created_at.
+ */
+const ORDERED_BY: Record<string, string> = { Conversation: 'last_inbound_at' };
+
 /** The ids in the order the connections promise: newest first (created_at to the microsecond), ties by id; by id where a table has no created_at. */
 async function hasCreatedAt(table: string): Promise<boolean> {
   const [{ has }] = await seedSql<{ has: boolean }[]>`select exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'created_at' and not attisdropped) as has`;
   return has;
 }
 
-async function expectedOrder(table: string, ids: string[]): Promise<string[]> {
-  const has = await hasCreatedAt(table);
+async function expectedOrder(table: string, ids: string[], nodeType: string): Promise<string[]> {
+  const column = ORDERED_BY[nodeType] ?? ((await hasCreatedAt(table)) ? 'created_at' : null);
   // t.id, not id: the output column `id` is text, and would sort as text.
   const rows = await seedSql.unsafe<{ key: string }[]>(
-    `select t.id::text as key from "${table}" t where t.id::text = any($1::text[]) order by ${has ? 't.created_at desc, ' : ''}t.id desc`,
+    `select t.id::text as key from "${table}" t where t.id::text = any($1::text[]) order by ${column ? `t.${column} desc, ` : ''}t.id desc`,
     [ids] as never[],
   );
   return rows.map((r) => r.key);
@@ -312,13 +324,14 @@ describe('Connections', () => {
 
       expect(repeated, 'rows returned more than once').toEqual([]);
       expect(new Set(returned).size, `${name}: distinct rows returned of ${stored.length} stored`).toBe(stored.length);
-      const order = await expectedOrder(table, stored);
+      const order = await expectedOrder(table, stored, c.nodeType);
       expect(returned).toEqual(order);
       expect(result.hasNextPage).toBe(false);
 
       // Cursors handed out before cursors carried microseconds ([ISO time to the millisecond, id])
       // still continue right after their row, so a sync running across the upgrade loses nothing.
-      if (await hasCreatedAt(table)) {
+      // (Not for a connection ordered by another column: it never handed such cursors out.)
+      if (!ORDERED_BY[c.nodeType] && await hasCreatedAt(table)) {
         const sharing = new Set(stored.slice(1, 1 + ONE_STATEMENT));
         const at = order.filter((id) => sharing.has(id))[2]; // rows of its millisecond follow it
         const [{ iso }] = await seedSql.unsafe<{ iso: string }[]>(`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as iso from "${table}" where id::text = $1`, [at]);

@@ -98,6 +98,18 @@ export function afterCursor(table: PgTable & KeyColumns, after: string | null | 
   return sql`(${table.createdAt}, ${table.id}) < (${time}, ${cursor.id}::uuid)`;
 }
 
+/**
+ * The same condition for a connection ordered by another timestamp column (passed as
+ * `createdAt`), e.g. conversations by the customer's last message. Such connections never
+ * issued the old millisecond cursors, so those are refused.
+ */
+export function afterCursorOn(columns: KeyColumns, after: string | null | undefined): SQL | undefined {
+  if (!after) return undefined;
+  const cursor = decodeCursor(after);
+  if (!('micros' in cursor)) throw invalidCursor();
+  return sql`(${columns.createdAt}, ${columns.id}) < ('epoch'::timestamptz + ${cursor.micros}::bigint * interval '1 microsecond', ${cursor.id}::uuid)`;
+}
+
 export function newestFirst(columns: KeyColumns) {
   return [desc(columns.createdAt), desc(columns.id)];
 }

@@ -1,7 +1,7 @@
-import { and, asc, desc, eq, inArray, lt, or, sql, count, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
-import { pageSize, type Page, type PageRequest } from '../../lib/pagination.js';
+import { paginate, type Page, type PageRequest } from '../../lib/pagination.js';
 import { isUuid } from '../../lib/sql.js';
 import { findScopedOrFail } from '../auth/auth.scope.js';
 import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
@@ -186,26 +186,12 @@ export class AutomationService {
   async runs(viewer: Viewer, filter: { instanceId?: string | null; ruleId?: string | null; contactId?: string | null }, page: PageRequest): Promise<Page<RuleRunRow>> {
     for (const [field, value] of Object.entries(filter)) if (value && !isUuid(value)) throw new NotFoundError(field === 'ruleId' ? 'AutomationRule' : field === 'contactId' ? 'Contact' : 'Instance', value);
     const scope = tenantScope(viewer);
-    const where: SQL | undefined = and(
+    return paginate(this.db, ruleRuns, and(
       scope ? eq(ruleRuns.tenantId, scope) : undefined,
       filter.instanceId ? eq(ruleRuns.instanceId, filter.instanceId) : undefined,
       filter.ruleId ? eq(ruleRuns.ruleId, filter.ruleId) : undefined,
       filter.contactId ? eq(ruleRuns.contactId, filter.contactId) : undefined,
-    );
-    const size = pageSize(page.first);
-    const after = page.after ? decodeRunCursor(page.after) : null;
-    const [rows, [total]] = await Promise.all([
-      this.db.select({ run: ruleRuns, cursor: sql<string>`(extract(epoch from ${ruleRuns.createdAt}) * 1000000)::bigint::text` }).from(ruleRuns)
-        .where(and(where, after ? or(sql`${ruleRuns.createdAt} < 'epoch'::timestamptz + ${after.micros}::bigint * interval '1 microsecond'`,
-          and(sql`${ruleRuns.createdAt} = 'epoch'::timestamptz + ${after.micros}::bigint * interval '1 microsecond'`, lt(ruleRuns.id, after.id))) : undefined))
-        .orderBy(desc(ruleRuns.createdAt), desc(ruleRuns.id)).limit(size + 1),
-      this.db.select({ n: count() }).from(ruleRuns).where(where),
-    ]);
-    const nodes = rows.slice(0, size);
-    return {
-      nodes: nodes.map((r) => r.run), cursors: nodes.map((r) => encodeRunCursor(r.cursor, r.run.id)),
-      hasNextPage: rows.length > size, hasPreviousPage: Boolean(after), totalCount: total.n,
-    };
+    ), page);
   }
 
   /** The runs of inbound messages ("answered by rule «Cardápio»"), for the conversation view. */
@@ -254,20 +240,4 @@ function actionsOf(input: RuleFields): { actions?: unknown; action?: unknown } {
 
 function columnsOf(spec: RuleSpec) {
   return { name: spec.name, trigger: spec.trigger, conditions: spec.conditions, actions: spec.actions, stop: spec.stop };
-}
-
-// Runs page newest first on (created_at, id); the cursor carries created_at exactly, in
-// microseconds as Postgres keeps it (a JS Date would drop them, and rows sharing the millisecond
-// would be skipped).
-function encodeRunCursor(micros: string, id: string): string {
-  return Buffer.from(JSON.stringify([micros, id])).toString('base64url');
-}
-function decodeRunCursor(cursor: string): { micros: string; id: string } {
-  try {
-    const [micros, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (!/^\d{1,20}$/.test(micros) || !isUuid(id)) throw new Error();
-    return { micros, id };
-  } catch {
-    throw new ValidationError('after: not a cursor this API returned', 'after');
-  }
 }

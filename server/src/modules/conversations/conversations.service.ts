@@ -1,9 +1,9 @@
-import { and, count, desc, eq, inArray, isNotNull, lt, or, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import type { Publisher } from '../../graphql/pubsub.js';
 import { ValidationError } from '../../lib/errors.js';
-import { escapeLike, isUuid } from '../../lib/sql.js';
-import { pageSize, type Page, type PageRequest } from '../../lib/pagination.js';
+import { escapeLike } from '../../lib/sql.js';
+import { afterCursorOn, cursorKeyOf, newestFirst, pageSize, toPage, type Page, type PageRequest } from '../../lib/pagination.js';
 import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import { emptyActivity, publishActivity } from '../activity/activity.publisher.js';
 import { contacts, type ContactRow } from '../contacts/contacts.table.js';
@@ -21,6 +21,8 @@ export const CONVERSATION_STATES = ['open', 'handoff'] as const;
 export type ConversationState = (typeof CONVERSATION_STATES)[number];
 
 export interface ConversationRow {
+  /** The customer's contact id. */
+  id: string;
   contact: ContactRow;
   instanceId: string | null;
   lastMessage: MessageRow | null;
@@ -51,13 +53,12 @@ export class ConversationService {
       search ? or(sql`${contacts.name} ilike ${search}`, sql`${contacts.waId} ilike ${search}`) : undefined,
     );
     const size = pageSize(page.first);
-    const after = page.after ? decodeCursor(page.after) : null;
-    const at = (micros: string) => sql`'epoch'::timestamptz + ${micros}::bigint * interval '1 microsecond'`;
+    // Keyset on (last_inbound_at, id), the cursor carrying the time to the microsecond (lib/pagination.ts).
+    const key = { createdAt: contacts.lastInboundAt, id: contacts.id };
     const [rows, [total]] = await Promise.all([
-      this.db.select({ contact: contacts, instanceId: instances.id, cursor: sql<string>`(extract(epoch from ${contacts.lastInboundAt}) * 1000000)::bigint::text`, inHandoff: sql<boolean>`${inHandoffSql}` })
+      this.db.select({ contact: contacts, instanceId: instances.id, micros: cursorKeyOf(key), inHandoff: sql<boolean>`${inHandoffSql}` })
         .from(contacts).leftJoin(instances, eq(instances.phoneNumberId, contacts.phoneNumberId))
-        .where(and(where, after ? or(lt(contacts.lastInboundAt, at(after.micros)), and(eq(contacts.lastInboundAt, at(after.micros)), lt(contacts.id, after.id))) : undefined))
-        .orderBy(desc(contacts.lastInboundAt), desc(contacts.id)).limit(size + 1),
+        .where(and(where, afterCursorOn(key, page.after))).orderBy(...newestFirst(key)).limit(size + 1),
       this.db.select({ n: count() }).from(contacts).where(where),
     ]);
     const nodes = rows.slice(0, size);
@@ -74,11 +75,10 @@ export class ConversationService {
     ]);
     const lastByContact = new Map(last.map((m) => [m.contactId, m]));
     const unreadByContact = new Map([...unread].map((u) => [u.contact_id, u.n]));
-    return {
-      nodes: nodes.map((r) => ({ contact: r.contact, instanceId: r.instanceId, inHandoff: r.inHandoff, lastMessage: lastByContact.get(r.contact.id) ?? null, unreadCount: unreadByContact.get(r.contact.id) ?? 0 })),
-      cursors: nodes.map((r) => encodeCursor(r.cursor, r.contact.id)),
-      hasNextPage: rows.length > size, hasPreviousPage: Boolean(after), totalCount: total.n,
-    };
+    return toPage(rows.map((r) => ({
+      micros: r.micros,
+      node: { id: r.contact.id, contact: r.contact, instanceId: r.instanceId, inHandoff: r.inHandoff, lastMessage: lastByContact.get(r.contact.id) ?? null, unreadCount: unreadByContact.get(r.contact.id) ?? 0 },
+    })), size, total.n, page.after);
   }
 
   /** A customer's messages, both directions, oldest first: the last `last` of them. */
@@ -123,18 +123,5 @@ export class ConversationService {
     const [row] = await this.db.update(contacts).set({ tags: sql`array_remove(${contacts.tags}, ${value})` })
       .where(and(eq(contacts.id, contact.id), eq(contacts.tenantId, contact.tenantId))).returning();
     return row;
-  }
-}
-
-function encodeCursor(micros: string, id: string): string {
-  return Buffer.from(JSON.stringify([micros, id])).toString('base64url');
-}
-function decodeCursor(cursor: string): { micros: string; id: string } {
-  try {
-    const [micros, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    if (!/^-?\d{1,20}$/.test(micros) || !isUuid(id)) throw new Error();
-    return { micros, id };
-  } catch {
-    throw new ValidationError('after: not a cursor this API returned', 'after');
   }
 }
