@@ -58,6 +58,7 @@ export async function runAutomation(deps: JobDeps, committed: CommittedMessage[]
     where instance_id = any(${pgArray([...instances.keys()])}::uuid[]) and enabled order by instance_id, position, created_at`)];
   const rulesOf = groupBy(rules, (r) => r.instance_id);
   const eligible = messages.filter((m) => rulesOf.has(m.instanceId!));
+  deps.log.debug({ messages: committed.length, withInstance: messages.length, activeInstances: instances.size, rules: rules.length, eligible: eligible.length }, 'automation: messages to evaluate');
   if (eligible.length === 0) return;
 
   // 1. Plan the messages that have no runs yet, and record every plan before acting.

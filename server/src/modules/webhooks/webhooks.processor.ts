@@ -50,6 +50,7 @@ export async function processWebhookEvents(db: Database, eventIds: number[], aft
   const outcomes = (await applyMessageChanges(db, eventIds)) ?? (await applyGeneral(db, eventIds));
   const committed = outcomes.filter((o) => o.outcome === 'processed' || o.outcome === 'redelivered');
   if (committed.length === 0) return outcomes;
+  after?.deps.log.debug({ outcomes: outcomes.map((o) => `${o.eventId}:${o.outcome}:${o.commit.messages.length}`) }, 'webhooks: events applied');
   if (after) {
     // Published after commit: a subscriber never sees an item that was rolled back.
     for (const o of committed) publishActivity(after.deps.publisher, o.activity);
