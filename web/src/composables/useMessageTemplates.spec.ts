@@ -8,7 +8,7 @@ const template = (name: string) => ({ id: name, name, language: 'pt_BR', categor
 /** Meta's templates by number; each request waits until the test answers it. */
 function server() {
   const waiting: { query: string; phoneNumberId: string; answer: () => void; fail: (e: unknown) => void }[] = [];
-  const request = ((query: string, variables: Record<string, unknown> = {}) => new Promise((resolve, reject) => {
+  const request = ((query: string, variables: Record<string, unknown> = {}) => new Promise<unknown>((resolve, reject) => {
     const phoneNumberId = String(variables.phoneNumberId);
     waiting.push({
       query: query.includes('syncMessageTemplates') ? 'sync' : 'list',

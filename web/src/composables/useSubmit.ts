@@ -12,7 +12,7 @@ import { formErrorsOf, noErrors, type FormErrors } from './fieldErrors';
 
 export interface SubmitOptions<Args extends unknown[]> {
   fields?: readonly string[];
-  validate?: (...args: Args) => Record<string, string>;
+  validate?: (...args: Args) => Partial<Record<string, string>>;
   /** Reads a failure into form errors, where the default reading is not enough. */
   errorsOf?: (error: unknown) => FormErrors;
 }
@@ -27,9 +27,9 @@ export function useSubmit<Args extends unknown[], Result>(action: (...args: Args
   async function run(...args: Args): Promise<boolean> {
     errors.value = noErrors();
     result.value = null;
-    const invalid = options.validate?.(...args) ?? {};
-    if (Object.keys(invalid).length) {
-      errors.value = { fields: invalid, form: null };
+    const invalid = Object.entries(options.validate?.(...args) ?? {}).filter((entry): entry is [string, string] => !!entry[1]);
+    if (invalid.length) {
+      errors.value = { fields: Object.fromEntries(invalid), form: null };
       return false;
     }
     running.value++;
