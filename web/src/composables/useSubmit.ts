@@ -9,6 +9,9 @@ import { formErrorsOf, noErrors, type FormErrors } from './fieldErrors';
 // A form names its input `fields`: a VALIDATION_FAILED error naming one is shown under that field,
 // anything else as one notice (`errors.form`). Without `fields` (a button) every failure is that notice.
 // `validate` checks the input before anything is sent; a message per field stops the run.
+//
+// Pages hold it in reactive() so templates read `save.busy` and `save.errors.fields.name`:
+//   const save = reactive(useSubmit(async () => { await gql(CREATE_TENANT, ...) }, { fields: ['name'] }));
 
 export interface SubmitOptions<Args extends unknown[]> {
   fields?: readonly string[];
