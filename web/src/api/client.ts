@@ -40,6 +40,9 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+/** What composables that query take, so a spec can hand them a fake server (gql in the app). */
+export type GqlRequest = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+
 export async function gql<T>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<T> {
   const key = options.key ?? keyProvider();
   let response: Response;

@@ -19,6 +19,9 @@ export const numberOptions = createLookup<NumberOption>(async () =>
 export const instanceOptions = createLookup<InstanceOption>(async () =>
   (await gql<{ instances: Connection<InstanceOption> }>(INSTANCE_OPTIONS)).instances.edges.map((e) => e.node));
 
+/** A tenant's name for a table cell, or the start of its id until the names have loaded. */
+export const tenantName = (id: string): string => tenantOptions.byId.value.get(id)?.name ?? id.slice(0, 8);
+
 onSignOut(() => {
   tenantOptions.reset();
   numberOptions.reset();

@@ -1,4 +1,4 @@
-import { reactive } from 'vue';
+import { computed, reactive } from 'vue';
 import { configureClient, gql, GraphQLRequestError } from './client';
 import { VIEWER } from './operations';
 import type { Viewer } from './types';
@@ -75,4 +75,5 @@ configureClient({
   onUnauthenticated: () => { if (session.key) signOut(); },
 });
 
-export const isOperator = () => session.viewer?.kind === 'operator';
+/** The operator key is signed in: pages show every tenant's rows and the operator's controls. */
+export const isOperator = computed(() => session.viewer?.kind === 'operator');

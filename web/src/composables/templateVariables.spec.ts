@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { initialValues, labelOf, missingRequired, variablesPayload } from './templateVariables';
+import { GraphQLRequestError } from '../api/client';
+import { applyErrorsOf, initialValues, labelOf, missingRequired, variablesPayload } from './templateVariables';
 
 const vars = [
   { name: 'business_name', description: 'Shown in the greeting', required: true, default: null },
@@ -23,5 +24,13 @@ describe('templateVariables', () => {
 
   it('labels snake_case names for people', () => {
     expect(labelOf('business_name')).toBe('Business name');
+  });
+
+  it('marks each variable the server refused under its own input', () => {
+    const refused = new GraphQLRequestError([{ message: 'variables: missing values for template variables: handoff_text', extensions: { code: 'VALIDATION_FAILED', field: 'input.variables', missing: ['handoff_text'], unknown: ['extra'] } }], 200);
+    expect(applyErrorsOf(refused)).toEqual({
+      fields: { variables: 'missing values for template variables: handoff_text', handoff_text: 'required', extra: 'not a variable of this template' },
+      form: null,
+    });
   });
 });

@@ -51,4 +51,16 @@ describe('useConnection', () => {
     await Promise.all([first, second]);
     expect(list.items.value).toEqual([{ id: 'new' }]);
   });
+
+  it('updates a row in place and puts a created row first, counted once', async () => {
+    const list = useConnection((after) => pages(after).then((c) => ({ ...c, edges: c.edges.map((e) => ({ node: { ...e.node, state: 'old' } })) })));
+    await list.reload();
+    list.update('t1', (t) => ({ ...t, state: 'new' }));
+    expect(list.items.value).toEqual([{ id: 't0', state: 'old' }, { id: 't1', state: 'new' }]);
+    list.prepend({ id: 'n', state: 'created' });
+    list.prepend({ id: 'n', state: 'created again' });
+    expect(list.items.value.map((t) => t.id)).toEqual(['n', 't0', 't1']);
+    expect(list.items.value[0].state).toBe('created again');
+    expect(list.totalCount.value).toBe(6);
+  });
 });

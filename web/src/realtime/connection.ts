@@ -44,17 +44,28 @@ function realtimeClient(): Client {
 
 export interface SubscriptionHandlers<T> {
   next(data: T): void;
+  /** The subscription ended: `error` is something ErrorNotice shows (see subscriptionError). */
   error?(error: unknown): void;
+}
+
+/**
+ * A subscription's end, as a page shows it: graphql-ws reports a closed socket as its CloseEvent and
+ * the server's refusal as a list of GraphQL errors; anything else is passed on as it came.
+ */
+export function subscriptionError(error: unknown): unknown {
+  if (typeof Event !== 'undefined' && error instanceof Event) return { code: 'CONNECTION_CLOSED', message: 'the live connection closed' };
+  if (Array.isArray(error)) return { code: 'SUBSCRIPTION_ERROR', message: error.map((e: { message?: unknown }) => String(e?.message)).join('; ') };
+  return error;
 }
 
 /** Starts a subscription; returns its stop function. */
 export function subscribe<T>(query: string, variables: Record<string, unknown>, handlers: SubscriptionHandlers<T>): () => void {
   return realtimeClient().subscribe<T>({ query, variables }, {
     next: (result) => {
-      if (result.errors?.length) handlers.error?.(result.errors);
+      if (result.errors?.length) handlers.error?.(subscriptionError(result.errors));
       else if (result.data) handlers.next(result.data as T);
     },
-    error: (error) => handlers.error?.(error),
+    error: (error) => handlers.error?.(subscriptionError(error)),
     complete: () => {},
   });
 }
