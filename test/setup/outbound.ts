@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { startSimulator, DEMO, type Simulator, type RequestLogEntry } from '@wabahub/meta-simulator';
 import { startServer, startWorker, type RunningServer, type RunningWorker } from '../../server/src/runtime.js';
 import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
@@ -8,9 +6,8 @@ import type { Env } from '../../server/src/config/env.js';
 import { testEnv } from './test-env.js';
 import { gqlOk } from './graphql-client.js';
 import { makeInstance, makeTenant, uniqueMetaId } from '../factories/index.js';
-import type { RoleProcess } from './processes.js';
+import { spawnRole, type RoleProcess } from './processes.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 // What outbound tests share: the Meta simulator playing Meta, a real server (GraphQL, and the
 // webhook route the simulator's status callbacks reach) and a real worker, over the test Postgres
@@ -118,35 +115,7 @@ export async function waitForStatus(h: OutboundHarness, id: string, statuses: st
   }
 }
 
-/**
- * A worker as its own OS process: `node --import tsx server/src/worker.ts`. One process, so a
- * SIGKILL kills the worker itself (the `tsx` CLI runs the code in a child process, which a SIGKILL
- * of the CLI would leave running as an orphan).
- */
+/** A worker as its own OS process (see spawnRole: one process, so a SIGKILL kills the worker itself). */
 export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<RoleProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/worker.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const handle: RoleProcess = {
-    child, url: null, output: () => output,
-    kill: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exited;
-    },
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/worker running/.test(output)) {
-        clearTimeout(timer);
-        resolve(handle);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`worker exited with ${code} before it was ready:\n${output}`));
-    });
-  });
+  return spawnRole('worker', env, timeoutMs);
 }

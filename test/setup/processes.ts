@@ -1,7 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childrenFile } from './children.js';
 
-// Real wabahub processes (server or worker role), as production runs them: `tsx server/src/main.ts`.
+// Real wabahub processes (server or worker role), as production runs them. ONE process each,
+// Node with tsx's loader (`node --import tsx server/src/worker.ts`): the `tsx` CLI runs the code
+// in a child of its own, so a SIGKILL of the CLI killed nothing but the wrapper, and the role
+// went on working (the fault tests' "killed" workers did). Every role's pid is written down, so
+// the run's teardown kills what a test that died (a timeout) left running (global-setup.ts).
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const TSX = `${ROOT}node_modules/.bin/tsx`;
 const ENTRY = { server: 'server/src/main.ts', worker: 'server/src/worker.ts' } as const;
@@ -16,7 +22,8 @@ export interface RoleProcess {
 
 /** `nodeArgs` go to Node before the entry (as `--cpu-prof`, which NODE_OPTIONS may not carry). */
 export function spawnRole(role: 'server' | 'worker', env: Record<string, string>, timeoutMs = 30_000, nodeArgs: string[] = []): Promise<RoleProcess> {
-  const child = spawn(TSX, [...nodeArgs, ENTRY[role]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ENTRY[role]], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  if (child.pid) appendFileSync(childrenFile(), `${child.pid}\n`);
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const handle = (url: string | null): RoleProcess => ({
