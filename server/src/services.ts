@@ -15,6 +15,7 @@ import { sendLimiter } from './modules/outbound/outbound.limiter.js';
 import { CampaignService } from './modules/campaigns/campaigns.service.js';
 import { MonitoringService } from './modules/monitoring/monitoring.service.js';
 import { ConversationService } from './modules/conversations/conversations.service.js';
+import { TemplateApplicationService } from './modules/rule-templates/rule-templates.apply.js';
 
 /**
  * The composition root of the domain services, wired once per process from the same
@@ -27,7 +28,7 @@ export function createServices({ db, sql, env, redis, queues, graph, publisher }
   const phoneNumbers = new PhoneNumberService(db, env.SECRETS_KEY, tenants, graph);
   const instances = new InstanceService(db, phoneNumbers);
   const ruleTemplates = new RuleTemplateService(db);
-  const automation = new AutomationService(db, instances, ruleTemplates);
+  const automation = new AutomationService(db, instances);
   const webhooks = new WebhookService(db, queues);
   const messages = new MessageService(db);
   const contacts = new ContactService(db);
@@ -36,9 +37,10 @@ export function createServices({ db, sql, env, redis, queues, graph, publisher }
   const outbound = new OutboundService(db, queues, limiter, instances, phoneNumbers, messageTemplates);
   const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, limiter);
   const monitoring = new MonitoringService(db, queues);
+  const templateApplications = new TemplateApplicationService(db, ruleTemplates, instances, phoneNumbers, messageTemplates);
   const conversations = new ConversationService(db, contacts, instances, publisher);
   // A resumed number sends what waited: single sends, then its running campaigns.
   phoneNumbers.onResumed((number) => outbound.requeueNumber(number));
   phoneNumbers.onResumed((number) => campaigns.requeueNumber(number));
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations };
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations, templateApplications };
 }

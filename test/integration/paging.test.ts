@@ -250,6 +250,17 @@ function viewers(query: ReturnType<typeof pageQuery>): Viewer[] {
  */
 const ORDERED_BY: Record<string, string> = { Conversation: 'last_inbound_at' };
 
+/**
+ * Rows a copy cannot be read without, by table: a configuration template is read with its latest
+ * version, so each copy gets a copy of its source's versions.
+ */
+const COMPANIONS: Record<string, (copies: string[], source: string) => Promise<unknown>> = {
+  rule_templates: (copies, source) => seedSql`
+    insert into rule_template_versions (template_id, version, variables, config, sample_messages, notes)
+    select t.id, v.version, v.variables, v.config, v.sample_messages, v.notes
+    from unnest(${copies}::uuid[]) as t(id), rule_template_versions v where v.template_id = ${source}`,
+};
+
 /** The ids in the order the connections promise: newest first (created_at to the microsecond), ties by id; by id where a table has no created_at. */
 async function hasCreatedAt(table: string): Promise<boolean> {
   const [{ has }] = await seedSql<{ has: boolean }[]>`select exists (select 1 from pg_attribute where attrelid = ${table}::regclass and attname = 'created_at' and not attisdropped) as has`;
@@ -299,6 +310,7 @@ describe('Connections', () => {
         ...(await cloner.cloneInOneStatement(table, source, ONE_STATEMENT)),
         ...(await cloner.cloneInBurst(table, source, BURST)),
       ];
+      await COMPANIONS[table]?.(stored.slice(1), source);
       if (await hasCreatedAt(table)) {
         const [{ shared }] = await seedSql.unsafe<{ shared: number }[]>(
           `select count(*)::int as shared from "${table}" where id::text = any($1::text[]) and created_at = (select created_at from "${table}" where id::text = $2)`,

@@ -35,7 +35,7 @@ beforeAll(async () => {
   const [event] = await sql`insert into webhook_events (body_hash, raw_body, state, tenant_ids) values (${randomUUID()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${tenantB.tenant.id}, ${instance.id}, 'B secret campaign', '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
   template = await makeRuleTemplate(server.core.services);
-  const [rule] = await server.core.services.automation.applyTemplate(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
+  const [rule] = await server.core.services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
   b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id, ruleId: rule.id };
 });
 afterAll(async () => server?.close());
@@ -49,7 +49,7 @@ function bIdFor(argName: string, returnType: string): string {
   // Not ids of B's objects, though their names end in "Id": a dry run's button and list row, and a customer's WhatsApp number (B's).
   if (argName === 'buttonId' || argName === 'listRowId') return 'menu';
   if (argName === 'contactWaId') return '5511900000001';
-  const byName: Record<string, string> = { ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
+  const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
   const id = argName === 'id' ? byType[returnType] : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
@@ -80,6 +80,8 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
     // Valid filter values, so that the probe reaches the scope check (see `vacuous` below).
     if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : returnType.startsWith('Conversation') ? 'handoff' : 'paused';
     if (name === 'holidays') return '2026-12-25';
+    if (name === 'locale') return 'pt-BR';
+    if (name === 'visibility') return 'all';
     if (name === 'direction') return 'inbound';
     if (name === 'wabaId') return uniqueMetaId();
     if (name === 'after') return null;

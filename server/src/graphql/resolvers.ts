@@ -3,7 +3,7 @@ import { TenantResolver } from '../modules/tenants/tenants.resolver.js';
 import { AuthResolver } from '../modules/auth/auth.resolver.js';
 import { PhoneNumberResolver } from '../modules/phone-numbers/phone-numbers.resolver.js';
 import { InstanceResolver } from '../modules/instances/instances.resolver.js';
-import { RuleTemplateResolver } from '../modules/rule-templates/rule-templates.resolver.js';
+import { InstanceTemplateResolver, RuleTemplateResolver } from '../modules/rule-templates/rule-templates.resolver.js';
 import { AutomationResolver } from '../modules/automation/automation.resolver.js';
 import { ActivityResolver } from '../modules/activity/activity.resolver.js';
 import { WebhookResolver } from '../modules/webhooks/webhooks.resolver.js';
@@ -22,6 +22,7 @@ export const resolvers: NonEmptyArray<Function> = [
   PhoneNumberResolver,
   InstanceResolver,
   RuleTemplateResolver,
+  InstanceTemplateResolver,
   AutomationResolver,
   ActivityResolver,
   WebhookResolver,

@@ -1,18 +1,6 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 
-@InputType({ description: "Apply a rule template to an instance: its rules replace the instance's rules." })
-export class ApplyRuleTemplateInput {
-  @Field(() => ID, { description: 'The instance to configure.' })
-  instanceId!: string;
-
-  @Field(() => ID, { description: 'The rule template to apply.' })
-  ruleTemplateId!: string;
-
-  @Field(() => GraphQLJSON, { nullable: true, description: 'Values of the template variables: { name: "value" }.' })
-  variables?: Record<string, string> | null;
-}
-
 @InputType({ description: 'A new automation rule: when its trigger matches an inbound message and its conditions hold, its actions run in order.' })
 export class CreateAutomationRuleInput {
   @Field(() => ID, { description: 'The instance the rule belongs to.' })

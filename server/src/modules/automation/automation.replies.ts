@@ -51,3 +51,41 @@ export function tryReplyContent(planned: PlannedAction, templates: TemplatesByRe
     throw error;
   }
 }
+
+/** A rule waiting on Meta: one of its replies is a template the WABA cannot send yet. */
+export interface RuleHold {
+  ruleId: string;
+  ruleName: string;
+  template: string;
+  language: string;
+  /** The template's status at Meta (APPROVED is never held), or NOT_SUBMITTED. */
+  status: string;
+  reason: string;
+  fix: string;
+}
+
+/**
+ * The rules that must wait: a rule that sends a Meta template not APPROVED would fail every time
+ * it fired, so it does not fire at all until Meta approves (its status webhook), and people see why.
+ */
+export function ruleHolds(rules: { id: string; name: string; actions: RuleAction[] }[], templates: TemplatesByRef): RuleHold[] {
+  const holds: RuleHold[] = [];
+  for (const rule of rules) {
+    for (const action of rule.actions) {
+      if (action.type !== 'reply_template') continue;
+      const t = templates.get(templateRef(action.template, action.language));
+      if (t?.status === 'APPROVED') continue;
+      const name = `"${action.template}" (${action.language})`;
+      const [reason, fix] = !t || t.status === 'DELETED'
+        ? [`template ${name} is not on the WABA`, 'apply the configuration template again (it submits its templates to Meta), or create the template in WhatsApp Manager and run syncMessageTemplates']
+        : t.status === 'PENDING' || t.status === 'IN_APPEAL'
+          ? [`waiting for Meta's approval of template ${name}`, 'nothing to do: the rule runs as soon as Meta approves it (usually within minutes, at most 24 hours)']
+          : t.status === 'REJECTED'
+            ? [`Meta rejected template ${name}${t.rejectedReason ? `: ${t.rejectedReason}` : ''}`, "change the template's text as Meta's reason says (no variables at its start or end, no promotional content in a UTILITY template) and publish a new version of the configuration template"]
+            : [`Meta set template ${name} to ${t.status}`, "Meta pauses or disables a template when customers report or block it: improve its content, or send another one, and apply the configuration template again"];
+      holds.push({ ruleId: rule.id, ruleName: rule.name, template: action.template, language: action.language, status: t?.status ?? 'NOT_SUBMITTED', reason, fix });
+      break;
+    }
+  }
+  return holds;
+}

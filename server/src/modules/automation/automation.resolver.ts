@@ -1,16 +1,11 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
-import { ApplyRuleTemplateInput, CreateAutomationRuleInput, RuleRunFilter, TestAutomationRulesInput, UpdateAutomationRuleInput } from './automation.inputs.js';
+import { CreateAutomationRuleInput, RuleRunFilter, TestAutomationRulesInput, UpdateAutomationRuleInput } from './automation.inputs.js';
 import { AutomationReply, AutomationRule, AutomationTestResult, RuleRun, RuleRunConnection, RuleVerdict } from './automation.types.js';
 
 @Resolver(() => AutomationRule)
 export class AutomationResolver {
-  @Mutation(() => [AutomationRule], { description: "Apply a rule template to an instance, replacing its rules. Fails, changing nothing, when a required variable is missing." })
-  async applyRuleTemplate(@Arg('input', () => ApplyRuleTemplateInput, { description: 'The instance, the template and its variables.' }) input: ApplyRuleTemplateInput, @Ctx() { viewer, services }: AppContext) {
-    return (await services.automation.applyTemplate(viewer, input)).map(AutomationRule.from);
-  }
-
   @Mutation(() => AutomationRule, { description: 'Add a rule to an instance, last in evaluation order. The rule is validated whole; an error names the first bad path (input.actions[1].buttons[3]).' })
   async createAutomationRule(@Arg('input', () => CreateAutomationRuleInput, { description: 'The rule.' }) input: CreateAutomationRuleInput, @Ctx() { viewer, services }: AppContext) {
     return AutomationRule.from(await services.automation.create(viewer, input));

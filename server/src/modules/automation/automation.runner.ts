@@ -8,7 +8,7 @@ import type { CommittedMessage, InboundHook } from '../webhooks/webhooks.hooks.j
 import type { RuleRunAction } from './automation.table.js';
 import { engineMessageOf, evaluateRules, type EngineContact, type PlannedAction } from './automation.engine.js';
 import { parseBusinessHours } from '../instances/instances.business-hours.js';
-import { templatesFor, tryReplyContent, type TemplatesByRef } from './automation.replies.js';
+import { ruleHolds, templatesFor, tryReplyContent, type TemplatesByRef } from './automation.replies.js';
 import { isReplyAction, normalizeTag, type RuleAction, type RuleCondition, type RuleTrigger } from './rules.schema.js';
 
 // Automation rules, run by the worker on every customer's message it newly stores (the inbound
@@ -91,6 +91,13 @@ async function recordPlans(deps: JobDeps, messages: CommittedMessage[], instance
     select rule_id, contact_id, max(created_at) as at from rule_runs
     where rule_id = any(${pgArray(cooldownRules)}::uuid[]) and contact_id = any(${pgArray(contactIds)}::uuid[]) group by rule_id, contact_id`);
 
+  // Rules waiting on Meta (a template not approved yet) do not fire (automation.replies.ts).
+  const held = new Set<string>();
+  for (const instance of new Set(messages.map((m) => instances.get(m.instanceId!)!))) {
+    const rules = rulesOf.get(instance.id)!;
+    const templates = await templatesFor(db, instance.tenant_id, instance.waba_id, rules.flatMap((r) => r.actions));
+    for (const hold of ruleHolds(rules, templates)) held.add(hold.ruleId);
+  }
   const now = deps.clock.now();
   const state = new Map<string, EngineContact & { lastInboundAt: Date | null }>();
   for (const [id, c] of contacts) {
@@ -107,7 +114,7 @@ async function recordPlans(deps: JobDeps, messages: CommittedMessage[], instance
     const contact = state.get(message.contactId);
     if (!contact) continue;
     const evaluation = evaluateRules({
-      rules: rulesOf.get(instance.id)!.map((r) => ({ id: r.id, name: r.name, enabled: r.enabled, trigger: r.trigger, conditions: r.conditions, actions: r.actions, stop: r.stop })),
+      rules: rulesOf.get(instance.id)!.map((r) => ({ id: r.id, name: r.name, enabled: r.enabled && !held.has(r.id), trigger: r.trigger, conditions: r.conditions, actions: r.actions, stop: r.stop })),
       message: engineMessageOf(message.payload, message.sentAt),
       contact: { ...contact, isFirstMessage: contacts.get(message.contactId)?.first_message_id === message.id },
       instance: { name: instance.name, timezone: instance.timezone, businessHours: parseBusinessHours(instance.business_hours, 'businessHours') },

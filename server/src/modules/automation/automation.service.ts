@@ -8,12 +8,11 @@ import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import { contacts } from '../contacts/contacts.table.js';
 import type { InstanceService } from '../instances/instances.service.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
-import type { RuleTemplateService } from '../rule-templates/rule-templates.service.js';
 import { parseBusinessHours } from '../instances/instances.business-hours.js';
 import { evaluateRules, type EngineContact, type Evaluation, type PlannedAction } from './automation.engine.js';
-import { templatesFor, tryReplyContent } from './automation.replies.js';
+import { ruleHolds, templatesFor, tryReplyContent } from './automation.replies.js';
 import { automationRules, ruleRuns, type AutomationRuleRow, type RuleRunRow } from './automation.table.js';
-import { fillVariables, isReplyAction, parseRule, type RuleSpec } from './rules.schema.js';
+import { isReplyAction, parseRule, type RuleSpec } from './rules.schema.js';
 
 /** A rule with how often it ran, for the editor's list. */
 export type RuleWithStats = AutomationRuleRow & { runCount: number; lastRunAt: Date | null };
@@ -57,7 +56,6 @@ export class AutomationService {
   constructor(
     private readonly db: Database,
     private readonly instances: InstanceService,
-    private readonly templates: RuleTemplateService,
   ) {}
 
   async listForInstance(viewer: Viewer, instanceId: string): Promise<RuleWithStats[]> {
@@ -124,28 +122,6 @@ export class AutomationService {
     return this.listForInstance(viewer, instanceId);
   }
 
-  /** Replaces the instance's rules with the template's, variables filled; all or nothing. */
-  async applyTemplate(viewer: Viewer, input: { instanceId: string; ruleTemplateId: string; variables?: Record<string, string> | null }): Promise<AutomationRuleRow[]> {
-    const instance = await this.instances.findOrFail(viewer, input.instanceId);
-    const template = await this.templates.findOrFail(viewer, input.ruleTemplateId);
-    const values = input.variables ?? {};
-    if (typeof values !== 'object' || Array.isArray(values) || Object.values(values).some((v) => typeof v !== 'string')) {
-      throw new ValidationError('variables: must be an object of strings, e.g. { "business_name": "Padaria Real" }', 'variables');
-    }
-    const rules = fillVariables(template.rules, template.variables, values);
-    return this.db.transaction(async (tx) => {
-      await tx.delete(automationRules).where(and(eq(automationRules.tenantId, instance.tenantId), eq(automationRules.instanceId, instance.id)));
-      return tx.insert(automationRules).values(rules.map((rule, position) => ({
-        tenantId: instance.tenantId,
-        instanceId: instance.id,
-        position,
-        ...columnsOf(rule),
-        ruleTemplateId: template.id,
-        ruleTemplateVersion: template.version,
-      }))).returning();
-    });
-  }
-
   /**
    * A dry run: what the instance's rules would do with this customer message, sending nothing.
    * The same engine as the worker, with the contact's real state when `contactWaId` names one
@@ -159,8 +135,10 @@ export class AutomationService {
     if (Number.isNaN(at.getTime())) throw new ValidationError('at: not a date', 'at');
     const messageType = input.messageType ?? (input.buttonId || input.listRowId ? 'interactive' : 'text');
     const contact = input.contactWaId ? await this.contactState(instance.tenantId, instance.phoneNumberId, input.contactWaId.replace(/\D/g, ''), rules) : null;
+    const templates = await templatesFor(this.db, instance.tenantId, number.wabaId, rules.flatMap((r) => r.actions));
+    const holds = new Map(ruleHolds(rules, templates).map((h) => [h.ruleId, h]));
     const evaluation = evaluateRules({
-      rules: rules.map((r) => ({ id: r.id, name: r.name, enabled: r.enabled, trigger: r.trigger, conditions: r.conditions, actions: r.actions, stop: r.stop })),
+      rules: rules.map((r) => ({ id: r.id, name: r.name, enabled: r.enabled && !holds.has(r.id), trigger: r.trigger, conditions: r.conditions, actions: r.actions, stop: r.stop })),
       message: { type: messageType, text: input.text ?? null, buttonId: input.buttonId ?? null, listRowId: input.listRowId ?? null, sentAt: at },
       contact: contact?.engine ?? { name: null, tags: [], inHandoff: false, isFirstMessage: true, lastRunAtByRule: {}, automatedRepliesLastHour: 0 },
       instance: { name: instance.name, timezone: instance.timezone, businessHours: parseBusinessHours(instance.businessHours, 'businessHours') },
@@ -169,7 +147,11 @@ export class AutomationService {
       windowOpen: contact ? contact.lastInboundAt !== null && at.getTime() - contact.lastInboundAt.getTime() < WINDOW_MS : true,
       replyLimitPerHour: instance.replyLimitPerHour,
     });
-    const templates = await templatesFor(this.db, instance.tenantId, number.wabaId, rules.flatMap((r) => r.actions));
+    // A held rule is not disabled: say why it waits.
+    for (const verdict of evaluation.verdicts) {
+      const hold = holds.get(verdict.ruleId);
+      if (hold && verdict.outcome === 'disabled') Object.assign(verdict, { outcome: 'held', reason: `held: ${hold.reason}` });
+    }
     const replies = evaluation.fired.flatMap((fired) => fired.actions.filter((a) => isReplyAction(a.action)).map((planned): DryRunReply => {
       const built = tryReplyContent(planned, templates);
       return {

@@ -61,7 +61,7 @@ export class AutomationRule {
 export class RuleVerdict {
   @Field(() => ID, { description: 'The rule.' }) ruleId!: string;
   @Field(() => String, { description: 'Its name.' }) name!: string;
-  @Field(() => String, { description: 'fired, no_match, condition_failed, disabled, not_reached (a rule above stopped evaluation) or paused_for_handoff.' }) outcome!: string;
+  @Field(() => String, { description: 'fired, no_match, condition_failed, disabled, held (its Meta template is not approved yet), not_reached (a rule above stopped evaluation) or paused_for_handoff.' }) outcome!: string;
   @Field(() => String, { description: 'Why, in plain words: what matched, which condition failed.' }) reason!: string;
 
   static from(v: EngineVerdict): RuleVerdict {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../lib/errors.js';
 import {
-  assertPlaceholdersDeclared, fillVariables, parseRule, parseRules, parseVariables, placeholdersOf, type RuleSpec,
+  parseRule, parseRules, type RuleSpec,
 } from './rules.schema.js';
 
 // The rule language as a client writes it: what is accepted and stored, and for what is refused,
@@ -292,37 +292,5 @@ describe('actions', () => {
 
   it('refuses an unknown action type', () => {
     expect(refusal([withAction({ type: 'send_fax' })])).toMatch(/^rules\[0\]\.actions\[0\]\.type: must be one of reply_text, /);
-  });
-});
-
-describe('template variables', () => {
-  const variables = parseVariables([{ name: 'business_name', description: 'Nome' }, { name: 'hours', required: false }]);
-
-  it('finds {{variables}} but not the dotted runtime placeholders', () => {
-    const rules = parseRules([withAction({ type: 'reply_text', text: 'Olá {{contact.first_name}}, aqui é {{ business_name }} ({{business.hours_today}})' })]);
-    expect([...placeholdersOf(rules)]).toEqual(['business_name']);
-  });
-
-  it('refuses a rule using an undeclared variable', () => {
-    const rules: RuleSpec[] = parseRules([withAction({ type: 'reply_text', text: 'hi {{who}}' })]);
-    expect(() => assertPlaceholdersDeclared(rules, variables)).toThrow('rules use undeclared variables: who');
-  });
-
-  it('fills variables, leaves runtime placeholders for the engine, and returns the current shape', () => {
-    const stored = [{ name: 'greet', trigger: { type: 'first_message' }, action: { type: 'reply_text', text: 'Olá {{contact.first_name}}, aqui é {{business_name}}' } }];
-    expect(fillVariables(stored, variables, { business_name: 'Padaria Real' })).toEqual([{
-      name: 'greet', trigger: { type: 'first_message' }, conditions: [], stop: true,
-      actions: [{ type: 'reply_text', text: 'Olá {{contact.first_name}}, aqui é Padaria Real' }],
-    }]);
-  });
-
-  it('refuses a value that pushes a text past Meta\'s limits, naming where', () => {
-    const stored = [withAction({ type: 'reply_buttons', text: 'x', buttons: [{ id: 'a', title: '{{business_name}}' }] })];
-    expect(() => fillVariables(stored, variables, { business_name: 'Padaria Real do Centro Histórico' })).toThrow('rules[0].actions[0].buttons[0].title: must be at most 20 characters');
-  });
-
-  it('names missing required variables and unknown ones', () => {
-    expect(() => fillVariables([rule()], variables, {})).toThrow('missing values for template variables: business_name');
-    expect(() => fillVariables([rule()], variables, { business_name: 'x', colour: 'blue' })).toThrow('unknown template variables: colour');
   });
 });

@@ -13,12 +13,6 @@ import { unknownPlaceholders } from './automation.render.js';
 // Meta's limits come from outbound.content.ts, the one place a send is checked, so a rule that
 // validates here builds a message Meta accepts.
 
-export interface TemplateVariable {
-  name: string;
-  description: string;
-  required: boolean;
-  default?: string;
-}
 
 export const KEYWORD_MATCHES = ['exact', 'contains', 'starts_with', 'regex'] as const;
 export type KeywordMatchMode = (typeof KEYWORD_MATCHES)[number];
@@ -90,10 +84,8 @@ export const HANDOFF_NOTE_MAX = 500;
 export const TEMPLATE_NAME_MAX = 512;
 export const MAX_TEMPLATE_PARAMETERS = 20;
 
-const VARIABLE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
 // Template variables are `{{name}}`; runtime placeholders are dotted (`{{contact.name}}`) and are not
 // matched here, so a template's placeholders and the engine's never mix.
-const PLACEHOLDER = /\{\{\s*([a-zA-Z0-9_]+)\s*\}\}/g;
 const DOTTED_PLACEHOLDER = /\{\{\s*[a-zA-Z0-9_]+(?:\.[a-zA-Z0-9_]+)+\s*\}\}/;
 // Meta's template names: lower-case letters, digits and underscores.
 const TEMPLATE_NAME = /^[a-z0-9_]+$/;
@@ -156,27 +148,6 @@ export function parseTag(value: Json, path: string): string {
   if (tag.length > TAG_MAX) fail(path, `must be at most ${TAG_MAX} characters`);
   return tag;
 }
-
-export function parseVariables(value: Json): TemplateVariable[] {
-  const seen = new Set<string>();
-  return array(value, 'variables', 0, 50, 'variables').map((item, i) => {
-    const path = `variables[${i}]`;
-    const v = object(item, path);
-    const name = string(v.name, `${path}.name`, 40);
-    if (!VARIABLE_NAME.test(name)) fail(`${path}.name`, 'must be snake_case letters and digits');
-    if (seen.has(name)) fail(`${path}.name`, `duplicate variable "${name}"`);
-    seen.add(name);
-    const variable: TemplateVariable = {
-      name,
-      description: typeof v.description === 'string' ? v.description : '',
-      required: v.required !== false,
-    };
-    if (v.default !== undefined) variable.default = string(v.default, `${path}.default`);
-    return variable;
-  });
-}
-
-// ---- triggers -----------------------------------------------------------------------------------
 
 export function parseTrigger(value: Json, path: string): RuleTrigger {
   const t = object(value, path);
@@ -359,53 +330,4 @@ export function parseRule(value: Json, path: string): RuleSpec {
 
 export function parseRules(value: Json): RuleSpec[] {
   return array(value, 'rules', 1, MAX_RULES, 'rules').map((item, i) => parseRule(item, `rules[${i}]`));
-}
-
-// ---- template variables -------------------------------------------------------------------------
-
-/** Every `{{name}}` template variable used by the rules (dotted runtime placeholders are not variables). */
-export function placeholdersOf(rules: RuleSpec[]): Set<string> {
-  const names = new Set<string>();
-  const visit = (value: unknown): void => {
-    if (typeof value === 'string') for (const m of value.matchAll(PLACEHOLDER)) names.add(m[1]);
-    else if (Array.isArray(value)) value.forEach(visit);
-    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
-  };
-  visit(rules);
-  return names;
-}
-
-/** A template may only use the variables it declares. */
-export function assertPlaceholdersDeclared(rules: RuleSpec[], variables: TemplateVariable[]): void {
-  const declared = new Set(variables.map((v) => v.name));
-  const undeclared = [...placeholdersOf(rules)].filter((name) => !declared.has(name));
-  if (undeclared.length > 0) throw new ValidationError(`rules use undeclared variables: ${undeclared.join(', ')}`, 'rules', { undeclared });
-}
-
-/**
- * Fills the placeholders; a required variable without a value or default is an error naming it.
- * The filled rules are parsed again: a value can push a text past Meta's limits (a long business
- * name in a 20-character button title), and templates stored before `actions` existed come back in
- * the legacy `action` shape, which parsing turns into the current one.
- */
-export function fillVariables(rules: readonly unknown[], variables: TemplateVariable[], values: Record<string, string>): RuleSpec[] {
-  const resolved: Record<string, string> = {};
-  const missing: string[] = [];
-  for (const v of variables) {
-    const value = values[v.name] ?? v.default;
-    if (value === undefined || value === '') {
-      if (v.required) missing.push(v.name);
-      else resolved[v.name] = '';
-    } else resolved[v.name] = value;
-  }
-  if (missing.length > 0) throw new ValidationError(`missing values for template variables: ${missing.join(', ')}`, 'variables', { missing });
-  const unknown = Object.keys(values).filter((name) => !variables.some((v) => v.name === name));
-  if (unknown.length > 0) throw new ValidationError(`unknown template variables: ${unknown.join(', ')}`, 'variables', { unknown });
-  const fill = (value: unknown): unknown => {
-    if (typeof value === 'string') return value.replace(PLACEHOLDER, (_, name: string) => resolved[name] ?? '');
-    if (Array.isArray(value)) return value.map(fill);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]));
-    return value;
-  };
-  return parseRules(fill(rules));
 }

@@ -1,4 +1,4 @@
-import { pgTable, text, index, uniqueIndex, jsonb, uuid, integer } from 'drizzle-orm/pg-core';
+import { pgTable, text, index, uniqueIndex, jsonb, uuid, integer, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
@@ -21,6 +21,12 @@ export const instances = pgTable('instances', {
   // customer may get per hour (the rest are skipped and counted).
   handoffTimeoutHours: integer('handoff_timeout_hours').notNull().default(24),
   replyLimitPerHour: integer('reply_limit_per_hour').notNull().default(10),
+  // The configuration template last applied: which, which version, the values given. (No foreign
+  // key: instances sit below rule templates; a deleted template leaves the record of what was applied.)
+  appliedTemplateId: uuid('applied_template_id'),
+  appliedTemplateVersion: integer('applied_template_version'),
+  appliedVariables: jsonb('applied_variables').$type<Record<string, unknown>>(),
+  appliedAt: timestamp('applied_at', { withTimezone: true }),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

@@ -5,7 +5,7 @@ import { paginate, type PageRequest } from '../../lib/pagination.js';
 import type { Viewer } from '../auth/auth.viewer.js';
 import { isMetaApiError, type GraphClient, type TemplateComponent, type TemplateInfo } from '../../meta/index.js';
 import type { PhoneNumberService } from '../phone-numbers/phone-numbers.service.js';
-import { phoneNumbers } from '../phone-numbers/phone-numbers.table.js';
+import { phoneNumbers, type PhoneNumberRow } from '../phone-numbers/phone-numbers.table.js';
 import { messageTemplates, type MessageTemplateRow } from './message-templates.table.js';
 
 /** The only template status Meta lets a business send. */
@@ -127,6 +127,41 @@ export class MessageTemplateService {
       if (gone.length > 0) await tx.update(messageTemplates).set({ status: DELETED_TEMPLATE_STATUS, updatedAt: new Date() }).where(inArray(messageTemplates.id, gone));
       return tx.select().from(messageTemplates).where(eq(messageTemplates.wabaId, number.wabaId)).orderBy(messageTemplates.name, messageTemplates.language);
     });
+  }
+
+  /**
+   * Submits to Meta the templates a number's WABA lacks (a configuration template carries them),
+   * mirroring each as Meta answers (PENDING, to be reviewed; the status webhook moves it on).
+   * A template the WABA already has, in any state but DELETED, is left as it is. Returns what
+   * became of each: its status, or Meta's refusal in words.
+   */
+  async submitMissing(number: PhoneNumberRow, specs: { name: string; language: string; category: string; components: TemplateComponent[] }[]): Promise<{ name: string; language: string; status: string; error: string | null }[]> {
+    const results = [];
+    for (const spec of specs) {
+      const existing = await this.find(number.tenantId, number.wabaId, spec.name, spec.language);
+      if (existing && existing.status !== DELETED_TEMPLATE_STATUS) {
+        results.push({ name: spec.name, language: spec.language, status: existing.status, error: null });
+        continue;
+      }
+      try {
+        const answer = await this.graph.createTemplate(number.wabaId, { name: spec.name, language: spec.language, category: spec.category as never, components: spec.components }, this.phoneNumbers.tokenFor(number, this.systemToken));
+        const values = {
+          tenantId: number.tenantId, wabaId: number.wabaId, metaTemplateId: answer.id ?? null, name: spec.name, language: spec.language, category: answer.category ?? spec.category,
+          status: String(answer.status ?? 'PENDING').toUpperCase(), variableCount: countBodyVariables(spec.components), components: spec.components, rejectedReason: null,
+        };
+        // The status webhook may have come first (Meta reviews fast): never move a status back to PENDING.
+        await this.db.insert(messageTemplates).values(values).onConflictDoUpdate({
+          target: [messageTemplates.wabaId, messageTemplates.name, messageTemplates.language],
+          set: { metaTemplateId: values.metaTemplateId, components: values.components, variableCount: values.variableCount, category: values.category, updatedAt: new Date() },
+        });
+        const row = await this.find(number.tenantId, number.wabaId, spec.name, spec.language);
+        results.push({ name: spec.name, language: spec.language, status: row?.status ?? values.status, error: null });
+      } catch (error) {
+        if (!isMetaApiError(error)) throw error;
+        results.push({ name: spec.name, language: spec.language, status: 'NOT_SUBMITTED', error: `Meta refused the template: (#${error.code}) ${error.message}${error.details ? `: ${error.details}` : ''}` });
+      }
+    }
+    return results;
   }
 
   /** The templates of a number's WABA, newest first. */
