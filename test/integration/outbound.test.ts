@@ -13,6 +13,7 @@ import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
 import { acceptedFor, attemptsOf, makeSender, messageRow, sendMessage, SEND_MESSAGE, startOutboundHarness, waitForStatus, type OutboundHarness } from '../setup/outbound.js';
 import { jobsThatMayRun, messageIdsOf, watchJobs } from '../setup/queues.js';
+import { activityProbe, subscribeLive } from '../setup/subscriptions.js';
 
 // setup(): the Meta simulator plays Meta; a real server (GraphQL, and the webhook route where the
 // simulator's status callbacks land) and a real worker run over the test Postgres and Redis with a
@@ -240,16 +241,20 @@ describe(OutboundSender.name, () => {
 
   it('131048: fails, and tells the tenant on the live feed', async () => {
     const s = await makeSender(h);
-    const alerts: any[] = [];
-    const subscription = h.server.core.pubSub.pubSub.subscribe('WEBHOOK_ACTIVITY' as never) as AsyncIterableIterator<any>;
-    const collecting = (async () => { for await (const item of subscription) if (item.tenantId === s.tenant.id && item.kind === 'account_update') { alerts.push(item); break; } })();
-    h.sim.setFault(s.simNumber.id, { kind: 'error', code: 131048, status: 400, message: '(#131048) Spam rate limit hit', next: 1 });
-    const message = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
-    expect(await waitForStatus(h, message.id, ['failed'])).toMatchObject({ error_code: 131048 });
-    await eventually(async () => alerts.length > 0, 'the alert');
-    expect(alerts[0]).toMatchObject({ status: 'POLICY_LIMIT_131048', direction: 'out' });
-    await subscription.return?.();
-    await collecting;
+    // The tenant's own socket, live before the send (a probe came through it).
+    const feed = subscribeLive<{ kind: string; status: string | null; direction: string | null; summary: string }>(h.server.url, s.key, {
+      query: `subscription { webhookActivity { kind status direction summary } }`, field: 'webhookActivity',
+    }, activityProbe(h.server.core, s.tenant.id));
+    try {
+      await feed.sync();
+      h.sim.setFault(s.simNumber.id, { kind: 'error', code: 131048, status: 400, message: '(#131048) Spam rate limit hit', next: 1 });
+      const message = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
+      expect(await waitForStatus(h, message.id, ['failed'])).toMatchObject({ error_code: 131048 });
+      await feed.until((items) => items.some((i) => i.kind === 'account_update'), 'the alert');
+      expect(feed.received.find((i) => i.kind === 'account_update')).toMatchObject({ status: 'POLICY_LIMIT_131048', direction: 'out' });
+    } finally {
+      await feed.close();
+    }
   });
 
   it('190: pauses every send of the number and alerts the operator; resumePhoneNumber sends what waited', async () => {
