@@ -8,7 +8,7 @@ import { roleEnv, type RoleProcess } from '../setup/processes.js';
 import { busiestWindow, spawnWorkerProcess, TEST_TEMPLATES } from '../setup/outbound.js';
 import { startPrivateRedis, type PrivateRedis } from '../setup/redis-control.js';
 import { eventually } from '../setup/webhooks.js';
-import { RECOGNISED } from '../../server/src/modules/outbound/outbound.reconcile.js';
+import { RECOGNISED, reconcileUnknownMessages } from '../../server/src/modules/outbound/outbound.reconcile.js';
 import { makeInstance, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
 
 // The scenario: campaigns of thousands of messages on several numbers, sent by worker processes
@@ -91,7 +91,13 @@ describe('outbound pipeline under faults', () => {
     // lease, then become unknown (or are recognised by their status).
     const deadline = Date.now() + 100_000;
     while ((await unfinished()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-    await new Promise((r) => setTimeout(r, 3_000)); // late statuses and the sweeper's reconciliation
+    // Late statuses: every status callback the simulator still owes is delivered (so stored), and
+    // every stored event processed. Then the reconciliation the workers' sweepers run each second,
+    // here until it finds nothing more, so every unknown send that Meta reported is recognised (and
+    // its wamid checked below) before counting; a test cannot hear the workers' own sweeps.
+    await sim.idle(60_000);
+    await eventually(async () => (await sql`select count(*)::int as n from webhook_events where received_at >= to_timestamp(${started / 1000}) and state not in ('processed', 'rejected')`)[0].n === 0, 'every status webhook processed', 60_000, 200);
+    while ((await reconcileUnknownMessages(server.core.database.db)) > 0);
 
     const counts = Object.fromEntries((await sql`select status, count(*)::int as n from messages where campaign_id in ${sql(campaignIds)} group by status`).map((r) => [r.status, r.n]));
     const rows = await sql`select id, status, wamid from messages where campaign_id in ${sql(campaignIds)}`;

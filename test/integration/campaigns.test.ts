@@ -1,23 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { createClient, type Client } from 'graphql-ws';
 import { CampaignService } from '../../server/src/modules/campaigns/campaigns.service.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
-import { QueueName } from '../../server/src/queue/names.js';
-import { busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { QueueName, JobName } from '../../server/src/queue/names.js';
+import { acceptedFor, busiestWindow, makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { campaignProgressProbe, subscribeLive, type LiveSubscription } from '../setup/subscriptions.js';
+import { messageIdsOf, watchJobs } from '../setup/queues.js';
 
 // setup(): the simulator plays Meta (pair rate on, statuses sent → delivered → read); a real
-// server and worker; subscriptions over graphql-ws on the real server.
+// server and worker; subscriptions over graphql-ws on the real server. "Nothing more is sent" is
+// proven by running the campaign's remaining send jobs to their end, never by waiting a while.
 let h: OutboundHarness;
-const clients: Client[] = [];
+const subscriptions: LiveSubscription<any>[] = [];
 beforeAll(async () => {
   h = await startOutboundHarness('campaigns');
 });
 // Longer than the 60 s default: a close seen waiting that long in CI (the harness names the slow part).
 afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
+  await Promise.all(subscriptions.map((s) => s.close()));
   await h?.close();
 }, 150_000);
 
@@ -28,20 +29,18 @@ function recipients(n: number, variables: (i: number) => string[] = (i) => [`Cli
   return Array.from({ length: n }, (_, i) => ({ to: uniqueE164(), variables: variables(i) }));
 }
 
-function subscribeProgress(key: string, id: string) {
-  const events: any[] = [];
-  const client = createClient({ url: `${h.server.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, lazy: false, retryAttempts: 0 });
-  clients.push(client);
-  const ready = new Promise<void>((resolve) => client.on('connected', () => setTimeout(resolve, 200)));
-  client.subscribe({ query: `subscription($id: ID!) { campaignProgress(id: $id) { campaignId state total queued sending sent delivered read failed unknown updatedAt } }`, variables: { id } }, {
-    next: (value) => events.push(value.data?.campaignProgress),
-    error: (e) => events.push({ error: e }),
-    complete: () => {},
-  });
-  return { events, ready };
+/** A socket following one campaign's progress with `key`, proven live by probes as `tenantId` would see them. */
+function subscribeProgress(key: string, tenantId: string, id: string) {
+  const subscription = subscribeLive<any>(h.server.url, key, {
+    query: `subscription($id: ID!) { campaignProgress(id: $id) { campaignId state total queued sending sent delivered read failed unknown updatedAt } }`, variables: { id }, field: 'campaignProgress',
+  }, campaignProgressProbe(h.server.core, tenantId, id));
+  subscriptions.push(subscription);
+  return subscription;
 }
 
 const accepted = (numberId: string) => h.sim.requests({ target: numberId }).filter((r) => r.outcome === 'accepted');
+/** The tenant's send jobs that may still run (not its campaigns' tickers, which only count). */
+const watchSends = (tenantId: string) => watchJobs(h.server.core.queues.outbound, (job) => job.data.tenantId === tenantId && job.name !== JobName.Campaign);
 
 describe(CampaignService.name, () => {
   describe('sendCampaign', () => {
@@ -49,15 +48,15 @@ describe(CampaignService.name, () => {
       const s = await makeSender(h, { tier: 80 });
       const list = recipients(160);
       // Subscribing needs the id: create through GraphQL, then subscribe at once (the campaign job
-      // ticks every second, so the first counts come after the socket is ready).
+      // ticks every second and the sends take two, so most counts come after the socket is live).
       const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, name: 'Boas-vindas de março', template: { name: 'boas_vindas', language: 'pt_BR' }, recipients: list } });
       expect(sendCampaign).toMatchObject({ name: 'Boas-vindas de março', state: 'queued', recipientCount: 160, templateName: 'boas_vindas', templateLanguage: 'pt_BR' });
-      const progress = subscribeProgress(s.key, sendCampaign.id);
+      const progress = subscribeProgress(s.key, s.tenant.id, sendCampaign.id);
       const stranger = await makeTenant(h.server.core.services);
-      const peeking = subscribeProgress(stranger.key, sendCampaign.id);
-      await Promise.all([progress.ready, peeking.ready]);
+      const peeking = subscribeProgress(stranger.key, stranger.tenant.id, sendCampaign.id);
+      await Promise.all([progress.sync(), peeking.sync()]);
 
-      await eventually(async () => progress.events.some((e) => e.read === 160), 'every message read, reported by the subscription', 25_000).catch((e) => { console.log(JSON.stringify(progress.events.slice(-3))); throw e; });
+      await progress.until((events) => events.some((e) => e.read === 160), 'every message read, reported by the subscription', 25_000).catch((e) => { console.log(JSON.stringify(progress.received.slice(-3))); throw e; });
       const sent = accepted(s.simNumber.id);
       expect(sent).toHaveLength(160);
       // Each recipient got its own variable.
@@ -65,10 +64,14 @@ describe(CampaignService.name, () => {
       list.forEach((r, i) => expect(byTo.get(r.to.slice(1))).toBe(`Cliente ${i}`));
       expect(busiestWindow(sent)).toBeLessThanOrEqual(80);
       // The counts only ever grow toward the end state, and each event is the campaign's.
-      expect(progress.events.every((e) => e.campaignId === sendCampaign.id && e.total === 160)).toBe(true);
-      expect(progress.events.some((e) => e.state === 'running')).toBe(true);
-      expect(progress.events.at(-1)).toMatchObject({ state: 'completed', queued: 0, sending: 0, read: 160, failed: 0, unknown: 0 });
-      expect(peeking.events).toEqual([]); // another tenant's socket gets nothing
+      expect(progress.received.every((e) => e.campaignId === sendCampaign.id && e.total === 160)).toBe(true);
+      expect(progress.received.some((e) => e.state === 'running')).toBe(true);
+      expect(progress.received.at(-1)).toMatchObject({ state: 'completed', queued: 0, sending: 0, read: 160, failed: 0, unknown: 0 });
+      // Another tenant's socket gets nothing: a probe published after the last count reached it,
+      // so every count published before had reached it too.
+      await peeking.sync();
+      expect(peeking.received).toEqual([]);
+      expect([...progress.errors, ...peeking.errors]).toEqual([]);
       const { campaign } = await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id });
       expect(campaign.state).toBe('completed');
       expect(campaign.finishedAt).not.toBeNull();
@@ -124,15 +127,19 @@ describe(CampaignService.name, () => {
       const s = await makeSender(h, { tier: 20 });
       const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(120, () => []) } });
       await eventually(async () => accepted(s.simNumber.id).length >= 30, '30 sends');
+      const sends = await watchSends(s.tenant.id);
       const { pauseCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { pauseCampaign(id: $id) { state } }`, { id: sendCampaign.id });
       expect(pauseCampaign.state).toBe('paused');
-      await new Promise((r) => setTimeout(r, 500)); // sends already in flight finish
+      // Every send job the campaign has runs now, while it is paused, to its end: sends already in
+      // flight finish, and every batch that would send the rest runs and leaves its messages queued.
+      await sends.runToEnd();
       const atPause = accepted(s.simNumber.id).length;
-      await new Promise((r) => setTimeout(r, 2_000));
-      expect(accepted(s.simNumber.id).length).toBe(atPause);
       expect(atPause).toBeLessThan(120);
       const paused = (await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id })).campaign;
       expect(paused.progress.queued).toBe(120 - atPause);
+      // Each message still queued was in a job due at the pause: it had its chance to leave, and did not.
+      const stillQueued = (await h.server.core.database.sql`select id from messages where campaign_id = ${sendCampaign.id} and status = 'queued'`).map((r) => r.id as string);
+      expect(sends.atStart.flatMap(messageIdsOf)).toEqual(expect.arrayContaining(stillQueued));
 
       const { resumeCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { resumeCampaign(id: $id) { state } }`, { id: sendCampaign.id });
       expect(resumeCampaign.state).toBe('running');
@@ -176,17 +183,24 @@ describe(CampaignService.name, () => {
       const s = await makeSender(h, { tier: 20 });
       const { sendCampaign } = await gqlOk(h.server.url, s.key, SEND_CAMPAIGN, { input: { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: recipients(100, () => []) } });
       await eventually(async () => accepted(s.simNumber.id).length >= 10, '10 sends');
+      const sends = await watchSends(s.tenant.id);
       const { cancelCampaign } = await gqlOk(h.server.url, s.key, `mutation($id: ID!) { cancelCampaign(id: $id) { state finishedAt } }`, { id: sendCampaign.id });
       expect(cancelCampaign.state).toBe('cancelled');
-      await new Promise((r) => setTimeout(r, 1_500));
+      // Cancel fails, in one transaction, every message not yet claimed by a send.
+      const cancelled = (await h.server.core.database.sql`select id, error_title from messages where campaign_id = ${sendCampaign.id} and status = 'failed'`);
+      expect(cancelled.length).toBeGreaterThan(0);
+      expect(cancelled.every((r) => r.error_title === 'campaign cancelled')).toBe(true);
+      // Every send job the campaign has runs now to its end: sends in flight finish, and every
+      // batch that would have sent a cancelled message runs.
+      await sends.runToEnd();
       const sentCount = accepted(s.simNumber.id).length;
       const { campaign } = await gqlOk(h.server.url, s.key, CAMPAIGN, { id: sendCampaign.id });
       expect(campaign.progress.queued).toBe(0);
       expect(campaign.progress.failed).toBe(100 - sentCount);
-      const [row] = await h.server.core.database.sql`select error_title from messages where campaign_id = ${sendCampaign.id} and status = 'failed' limit 1`;
-      expect(row.error_title).toBe('campaign cancelled');
-      await new Promise((r) => setTimeout(r, 1_000));
-      expect(accepted(s.simNumber.id).length).toBe(sentCount);
+      // No cancelled message ever left, though each was in a job due at the cancel, which has run.
+      const cancelledIds = cancelled.map((r) => r.id as string);
+      expect(sends.atStart.flatMap(messageIdsOf)).toEqual(expect.arrayContaining(cancelledIds));
+      expect(cancelledIds.filter((id) => acceptedFor(h.sim, id).length > 0)).toEqual([]);
       expect(codes(await gql(h.server.url, s.key, `mutation($id: ID!) { resumeCampaign(id: $id) { state } }`, { id: sendCampaign.id }))).toEqual(['CONFLICT']);
     });
   });

@@ -6,11 +6,14 @@ import { OutboundSender } from '../../server/src/modules/outbound/outbound.sende
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
 import { requeueStaleSends } from '../../server/src/modules/outbound/outbound.reconcile.js';
 import { requeueStaleCampaigns } from '../../server/src/modules/campaigns/campaigns.jobs.js';
+import { JobName } from '../../server/src/queue/names.js';
 import { campaignJobId } from '../../server/src/modules/campaigns/campaigns.jobs.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeTenant, uniqueE164 } from '../factories/index.js';
 import { acceptedFor, attemptsOf, makeSender, messageRow, sendMessage, SEND_MESSAGE, startOutboundHarness, waitForStatus, type OutboundHarness } from '../setup/outbound.js';
+import { jobsThatMayRun, messageIdsOf, watchJobs } from '../setup/queues.js';
+import { activityProbe, subscribeLive } from '../setup/subscriptions.js';
 
 // setup(): the Meta simulator plays Meta; a real server (GraphQL, and the webhook route where the
 // simulator's status callbacks land) and a real worker run over the test Postgres and Redis with a
@@ -238,16 +241,20 @@ describe(OutboundSender.name, () => {
 
   it('131048: fails, and tells the tenant on the live feed', async () => {
     const s = await makeSender(h);
-    const alerts: any[] = [];
-    const subscription = h.server.core.pubSub.pubSub.subscribe('WEBHOOK_ACTIVITY' as never) as AsyncIterableIterator<any>;
-    const collecting = (async () => { for await (const item of subscription) if (item.tenantId === s.tenant.id && item.kind === 'account_update') { alerts.push(item); break; } })();
-    h.sim.setFault(s.simNumber.id, { kind: 'error', code: 131048, status: 400, message: '(#131048) Spam rate limit hit', next: 1 });
-    const message = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
-    expect(await waitForStatus(h, message.id, ['failed'])).toMatchObject({ error_code: 131048 });
-    await eventually(async () => alerts.length > 0, 'the alert');
-    expect(alerts[0]).toMatchObject({ status: 'POLICY_LIMIT_131048', direction: 'out' });
-    await subscription.return?.();
-    await collecting;
+    // The tenant's own socket, live before the send (a probe came through it).
+    const feed = subscribeLive<{ kind: string; status: string | null; direction: string | null; summary: string }>(h.server.url, s.key, {
+      query: `subscription { webhookActivity { kind status direction summary } }`, field: 'webhookActivity',
+    }, activityProbe(h.server.core, s.tenant.id));
+    try {
+      await feed.sync();
+      h.sim.setFault(s.simNumber.id, { kind: 'error', code: 131048, status: 400, message: '(#131048) Spam rate limit hit', next: 1 });
+      const message = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
+      expect(await waitForStatus(h, message.id, ['failed'])).toMatchObject({ error_code: 131048 });
+      await feed.until((items) => items.some((i) => i.kind === 'account_update'), 'the alert');
+      expect(feed.received.find((i) => i.kind === 'account_update')).toMatchObject({ status: 'POLICY_LIMIT_131048', direction: 'out' });
+    } finally {
+      await feed.close();
+    }
   });
 
   it('190: pauses every send of the number and alerts the operator; resumePhoneNumber sends what waited', async () => {
@@ -258,8 +265,14 @@ describe(OutboundSender.name, () => {
     const second = await sendMessage(h, s.key, { instanceId: s.instance.id, to: uniqueE164(), template });
     // A campaign started on the paused number waits too.
     const campaign = await h.server.core.services.campaigns.create(OPERATOR, { instanceId: s.instance.id, template: { name: 'hello_world', language: 'en_US' }, recipients: Array.from({ length: 30 }, () => ({ to: uniqueE164() })) });
-    // Nothing leaves while paused.
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Running, its ticker has enqueued its batches.
+    await eventually(async () => (await h.server.core.database.sql`select state from campaigns where id = ${campaign.id}`)[0].state === 'running', 'the campaign to start');
+    // Nothing leaves while paused: every send job the tenant has (the second message's, the
+    // campaign's batches) runs now to its end, until none is left that could send; Meta has
+    // accepted nothing from the number.
+    const sends = await watchJobs(h.server.core.queues.outbound, (job) => job.data.tenantId === s.tenant.id && job.name !== JobName.Campaign);
+    await sends.runToEnd();
+    expect(h.sim.requests({ target: s.simNumber.id }).filter((r) => r.outcome === 'accepted')).toEqual([]);
     expect((await h.server.core.services.campaigns.progress(campaign)).queued).toBe(30);
     expect((await messageRow(h, first.id)).status).toBe('queued');
     expect((await messageRow(h, second.id)).status).toBe('queued');
@@ -366,8 +379,9 @@ describe('jobs out of attempts', () => {
     // Its job carries a tenant id that is not a uuid: the sender's every read fails.
     await queue.add('send', { tenantId: NOT_A_UUID, messageId: id }, { jobId: id, attempts: 1 });
     await eventually(async () => (await queue.getJobState(id)) === 'failed', 'the job to fail for good');
-    await new Promise((r) => setTimeout(r, 500));
+    // Left queued, and no job will run for it again: only the sweeper can pick it up now.
     expect((await messageRow(h, id)).status).toBe('queued');
+    expect(await jobsThatMayRun(queue, (job) => messageIdsOf(job).includes(id))).toEqual([]);
 
     expect(await sweepAged([id])).toBe(1);
     await waitForStatus(h, id, ['sent', 'delivered', 'read']);

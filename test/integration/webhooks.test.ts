@@ -445,8 +445,12 @@ describe('processing events', () => {
       await sender`begin`;
       await sender`select pg_advisory_xact_lock(hashtext(${wamid}))`;
       await sender`update messages set wamid = ${wamid}, status = 'sent', sent_at = now() where id = ${messageId}`;
-      const processing = processWebhookEvents(server.core.database.db, [event]);
-      await new Promise((r) => setTimeout(r, 300)); // the status job is waiting for the wamid's lock
+      const [{ pid }] = await sender`select pg_backend_pid() as pid`;
+      let finished = false;
+      const processing = processWebhookEvents(server.core.database.db, [event]).finally(() => { finished = true; });
+      // Commit once the status job waits for the sender (Postgres says a backend is blocked by it);
+      // a job that takes no lock finishes first instead, and the assertions below catch it.
+      await eventually(async () => finished || (await blockedBy(pid)), "the status job waiting for the wamid's lock");
       await sender`commit`;
       const [outcome] = await processing;
       expect(outcome.activity.map((a) => [a.kind, a.status, a.messageId])).toEqual([['status', 'delivered', messageId]]);
@@ -503,6 +507,11 @@ async function seedOutbound(tenantId: string, number: { phoneNumber: { id: strin
   const [message] = await sql()`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
     values (${tenantId}, ${number.instance.id}, ${number.phoneNumber.id}, ${contact.id}, 'outbound', ${wamid}, 'text', 'Olá', '{}'::jsonb, 'sent') returning id`;
   return message.id;
+}
+
+/** Whether some backend is waiting for a lock that backend `pid` holds. */
+async function blockedBy(pid: number): Promise<boolean> {
+  return (await sql()`select 1 from pg_stat_activity where ${pid} = any(pg_blocking_pids(pid))`).length > 0;
 }
 
 async function countStored(body: string): Promise<number> {
