@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import { getIntrospectionQuery } from 'graphql';
 import { startTestServer } from '../setup/server.js';
 import { startPrivateRedis } from '../setup/redis-control.js';
 import { eventually } from '../setup/webhooks.js';
@@ -270,6 +271,17 @@ describe('GraphQL API', () => {
       const response = await gql(server.url, op, deep);
       expect(response.status).toBe(400);
       expect(codes(response)).toContain('QUERY_TOO_DEEP');
+    });
+
+    it("accepts the standard introspection query that integrators' tools send", async () => {
+      const response = await gql(server.url, op, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true }));
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.__schema.queryType.name).toBe('Query');
+    });
+
+    it('still counts the depth of introspection fields other than ofType', async () => {
+      const deep = `{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }`;
+      expect(codes(await gql(server.url, op, deep))).toContain('QUERY_TOO_DEEP');
     });
 
     it('rejects a query with 100 aliases', async () => {
