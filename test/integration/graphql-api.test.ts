@@ -342,6 +342,51 @@ describe('GraphQL API', () => {
     });
   });
 
+  describe('input Postgres cannot store', () => {
+    // One check at the API's edge for every argument (graphql/storable-arguments.ts): refused as
+    // VALIDATION_FAILED naming the path, before any service or statement runs.
+    const refusal = (response: Awaited<ReturnType<typeof gql>>) => response.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }));
+
+    it('refuses a NUL in a string argument, naming the field, and stores nothing', async () => {
+      const name = `Padaria ${uniqueMetaId()}`;
+      expect(refusal(await gql(server.url, op, CREATE_TENANT, { name: `${name}\u0000` }))).toEqual([{ code: 'VALIDATION_FAILED', field: 'input.name', message: `input.name: contains a NUL character (U+0000) at offset ${name.length}, which cannot be stored` }]);
+      expect((await server.core.database.sql`select count(*)::int as n from tenants where name like ${`${name}%`}`)[0].n).toBe(0);
+      // A literal in the query text is the same value.
+      expect(refusal(await gql(server.url, op, `mutation { createTenant(input: { name: "a\\u0000" }) { id } }`))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.name' });
+    });
+
+    it('refuses an unpaired surrogate (half of an emoji), and takes whole emoji and RTL text', async () => {
+      expect(refusal(await gql(server.url, op, CREATE_TENANT, { name: 'Padaria \uD83D' }))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.name', message: expect.stringMatching(/unpaired surrogate \(U\+D83D\)/) });
+      const { createTenant } = await gqlOk(server.url, op, CREATE_TENANT, { name: 'Padaria 🥐 مخبز' });
+      expect(createTenant.name).toBe('Padaria 🥐 مخبز');
+    });
+
+    it('looks inside JSON arguments, keys included', async () => {
+      const { tenant, key } = await makeTenant(server.core.services);
+      const { instance } = await makeInstance(server.core.services, tenant.id);
+      const template = await makeRuleTemplate(server.core.services);
+      const apply = `mutation($input: ApplyRuleTemplateInput!) { applyRuleTemplate(input: $input) { id } }`;
+      const input = (variables: unknown) => ({ input: { instanceId: instance.id, ruleTemplateId: template.id, variables } });
+      expect(refusal(await gql(server.url, key, apply, input({ business_name: 'Padaria\u0000' })))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.variables.business_name' });
+      expect(refusal(await gql(server.url, key, apply, input({ 'business\u0000name': 'x' })))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.variables["business\\u0000name"]' });
+      const rules = [{ name: 'greet', trigger: { type: 'keyword', keywords: ['oi'] }, action: { type: 'reply_text', text: 'Olá\u0000' } }];
+      expect(refusal(await gql(server.url, op, `mutation($input: CreateRuleTemplateInput!) { createRuleTemplate(input: $input) { id } }`, { input: { name: `T ${uniqueMetaId()}`, rules } }))?.[0])
+        .toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.rules[0].action.text' });
+    });
+
+    it('refuses dates outside 1970-9999, and takes the edges', async () => {
+      const messages = `query($filter: MessageFilter) { messages(filter: $filter) { totalCount } }`;
+      expect(refusal(await gql(server.url, op, messages, { filter: { since: '0000-01-01T00:00:00Z' } }))).toEqual([{ code: 'VALIDATION_FAILED', field: 'filter.since', message: 'filter.since: is outside 1970-01-01 to 9999-12-31' }]);
+      expect(refusal(await gql(server.url, op, messages, { filter: { until: '1969-12-31T23:59:59Z' } }))?.[0]).toMatchObject({ field: 'filter.until' });
+      expect((await gql(server.url, op, messages, { filter: { since: '1970-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' } })).errors).toBeUndefined();
+    });
+
+    it('checks subscriptions too, once, when they start over the websocket', async () => {
+      const refused = await overSocket(op, `subscription { webhookActivity(filter: { phoneNumberId: "x\\u0000" }) { __typename } }`);
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', field: 'filter.phoneNumberId' } });
+    });
+  });
+
   describe('health', () => {
     it('answers /healthz, /readyz with both stores up, and /metrics in Prometheus text', async () => {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
