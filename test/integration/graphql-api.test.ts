@@ -3,6 +3,8 @@ import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
 import { getIntrospectionQuery } from 'graphql';
 import { startTestServer } from '../setup/server.js';
+import { startTcpProxy } from '../setup/tcp-proxy.js';
+import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { startPrivateRedis } from '../setup/redis-control.js';
 import { eventually } from '../setup/webhooks.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
@@ -384,6 +386,46 @@ describe('GraphQL API', () => {
     it('checks subscriptions too, once, when they start over the websocket', async () => {
       const refused = await overSocket(op, `subscription { webhookActivity(filter: { phoneNumberId: "x\\u0000" }) { __typename } }`);
       expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', field: 'filter.phoneNumberId' } });
+    });
+
+    it('answers more than 50 bad values in the variables BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
+      // graphql-js gives up past 50 errors with an error of its own, which Apollo leaves without a code.
+      const recipients = Array.from({ length: 60 }, () => ({ to: 5511, variables: 'x', unknown: true }));
+      const response = await gql(server.url, op, `mutation($input: SendCampaignInput!) { sendCampaign(input: $input) { id } }`, { input: { instanceId: 'x', template: { name: 'x', language: 'x' }, recipients } });
+      expect(new Set(codes(response))).toEqual(new Set(['BAD_USER_INPUT']));
+      expect(response.errors?.at(-1)?.message).toMatch(/Too many errors/);
+    });
+  });
+
+  describe('internal errors', () => {
+    it('answers a failure of ours INTERNAL_SERVER_ERROR without its cause, and counts it in /metrics by root field', async () => {
+      // A server whose Postgres goes away mid-life: its queries fail with errors no caller caused.
+      const database = new URL(TEST_DATABASE_URL);
+      const proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+      database.port = String(proxy.port);
+      const own = await startTestServer({ DATABASE_URL: database.toString() });
+      const internalErrors = async () => {
+        const text = await (await fetch(`${own.url}/metrics`)).text();
+        return Object.fromEntries([...text.matchAll(/^wabahub_graphql_internal_errors_total\{field="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+      };
+      try {
+        expect(await internalErrors()).toEqual({ none: 0 });
+        await gqlOk(own.url, own.operatorKey, `{ tenants(first: 1) { totalCount } }`);
+        await proxy.cut();
+        const answers = [
+          await gql(own.url, own.operatorKey, `{ tenants(first: 1) { totalCount } }`),
+          await gql(own.url, own.operatorKey, `{ aliased: phoneNumbers(first: 1) { totalCount } }`),
+        ];
+        expect(answers.map((r) => r.errors?.map((e) => [e.path?.[0], e.extensions?.code, e.message]))).toEqual([
+          [['tenants', 'INTERNAL_SERVER_ERROR', 'internal error']], [['aliased', 'INTERNAL_SERVER_ERROR', 'internal error']],
+        ]);
+        // An alias is the caller's text: it is counted as "other", so callers cannot mint labels.
+        expect(await internalErrors()).toEqual({ none: 0, tenants: 1, other: 1 });
+      } finally {
+        await proxy.restore();
+        await own.close();
+        await proxy.close();
+      }
     });
   });
 
