@@ -87,6 +87,14 @@ describe('GraphQL API', () => {
       expect(codes(await gql(server.url, op, `{ tenants(first: 1000) { totalCount } }`))).toEqual(['VALIDATION_FAILED']);
       expect(codes(await gql(server.url, op, `{ tenants(after: "bm9wZQ") { totalCount } }`))).toEqual(['VALIDATION_FAILED']);
     });
+
+    it('rejects a cursor forged to hold what Postgres would refuse: an id that is no uuid, a year-0 date', async () => {
+      const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      for (const after of [forged(['2020-01-01T00:00:00.000Z', 'not-a-uuid']), forged(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])]) {
+        const response = await gql(server.url, op, `query($after: String) { tenants(after: $after) { totalCount } }`, { after });
+        expect(response.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['VALIDATION_FAILED', 'after']]);
+      }
+    });
   });
 
   describe('phone numbers', () => {
