@@ -33,7 +33,7 @@ import { TEST_REDIS_URL } from '../setup/test-env.js';
 
 let h: OutboundHarness;
 let schema: GraphQLSchema;
-let a: Awaited<ReturnType<typeof makeSender>> & { spareKeyId: string; messageId: string; campaignId: string; webhookEventId: string; contactId: string; customer: string };
+let a: Awaited<ReturnType<typeof makeSender>> & { spareKeyId: string; messageId: string; campaignId: string; webhookEventId: string; contactId: string; customer: string; ruleId: string };
 let b: Awaited<ReturnType<typeof makeTenantWithTraffic>>;
 
 beforeAll(async () => {
@@ -55,8 +55,9 @@ beforeAll(async () => {
   });
   // The fixture's customer: its message opened the window.
   const customer = `+${JSON.parse(loadFixture('inbound-text', {})).entry[0].changes[0].value.messages[0].from}`;
-  a = { ...sender, spareKeyId: spare.row.id, messageId: message.id, contactId: message.contact_id, campaignId: campaign.sendCampaign.id, webhookEventId: String(posted.body.webhookEventId), customer };
   b = await makeTenantWithTraffic(services, sql, 'Tenant B');
+  const [rule] = await services.automation.applyTemplate(OPERATOR, { instanceId: sender.instance.id, ruleTemplateId: b.ruleTemplate.id, variables: { business_name: 'A Shop' } });
+  a = { ...sender, spareKeyId: spare.row.id, messageId: message.id, contactId: message.contact_id, campaignId: campaign.sendCampaign.id, webhookEventId: String(posted.body.webhookEventId), customer, ruleId: rule.id };
   schema = await introspectSchema(h.server.url, h.server.operatorKey);
 }, 60_000);
 afterAll(async () => {
@@ -103,6 +104,11 @@ const FIELD_BASELINES: Record<string, Baseline> = {
   text: () => 'Olá, tudo bem?',
   body: () => 'Escolha uma opção',
   rules: () => [{ name: 'greet', trigger: { type: 'first_message' }, action: { type: 'reply_text', text: 'Olá!' } }],
+  ruleId: () => a.ruleId,
+  ruleIds: () => [a.ruleId],
+  trigger: () => ({ type: 'keyword', keywords: ['cardapio'], match: 'contains' }),
+  actions: () => [{ type: 'reply_text', text: 'Nosso cardápio: ...' }],
+  tag: () => 'vip',
   'SendTemplateInput.name': () => 'boas_vindas',
   'CampaignTemplateInput.name': () => 'boas_vindas',
   'SendTemplateInput.variables': () => ['Ana'],
@@ -136,7 +142,7 @@ const TYPE_BASELINES: Record<string, (fuzzed: string | undefined) => unknown | P
 function idByReturnType(returnType: string): string {
   const ids: Record<string, string> = {
     Tenant: a.tenant.id, Instance: a.instance.id, PhoneNumber: a.phoneNumber.id, ApiKey: a.spareKeyId, Message: a.messageId, Contact: a.contactId,
-    Campaign: a.campaignId, WebhookEvent: a.webhookEventId, RuleTemplate: b.ruleTemplate.id, AutomationRule: a.instance.id,
+    Campaign: a.campaignId, WebhookEvent: a.webhookEventId, RuleTemplate: b.ruleTemplate.id, AutomationRule: a.ruleId,
   };
   return ids[returnType] ?? randomUUID();
 }
@@ -198,16 +204,13 @@ interface Hostile {
 
 const STRINGS: Hostile[] = [
   { label: 'empty', value: '' },
-  { label: 'blank', value: '   ' },
   { label: '100k characters', value: LONG },
   { label: 'NUL', value: 'fuzz\u0000nul', literal: true },
   { label: 'lone surrogate', value: 'fuzz\uD800 \uDC00' },
-  { label: 'SQL and path', value: "'; drop table tenants; -- ../../etc/passwd" },
-  { label: 'templates and markup', value: '{{7*7}} ${7*7} %s%n <script>alert(1)</script>' },
+  { label: 'SQL, path and template fragments', value: "'; drop table tenants; -- ../../etc/passwd {{7*7}} ${7*7} %s <script>alert(1)</script>" },
   { label: 'emoji and RTL', value: '😀👍🏽 مرحبا עברית \u202Eexe.txt' },
-  { label: 'CRLF and control characters', value: 'fuzz\r\nX-Injected: 1\u0001\u001f\u007f' },
+  { label: 'CRLF and control characters', value: '  fuzz\r\nX-Injected: 1\u0001\u001f\u007f  ' },
   { label: 'wrong type: number', value: 42 },
-  { label: 'wrong type: object', value: { a: 1 } },
 ];
 
 /** Cursors are an argument's own text (Relay puts them at the top level): forged ones, with what a cursor holds made hostile. */
@@ -219,13 +222,9 @@ const CURSORS: Hostile[] = [
 const IDS: Hostile[] = [
   { label: 'empty', value: '' },
   { label: 'not a uuid', value: 'not-a-uuid' },
-  { label: 'nil uuid', value: '00000000-0000-0000-0000-000000000000' },
-  { label: 'negative', value: '-1' },
   { label: 'huge number', value: '99999999999999999999999999' },
   { label: 'SQL', value: "1' or '1'='1" },
   { label: 'NUL', value: `${randomUUID()}\u0000` },
-  { label: 'lone surrogate', value: '\uD800' },
-  { label: '100k characters', value: LONG },
   { label: 'wrong type: boolean', value: true },
 ];
 
@@ -233,12 +232,9 @@ const INTS: Hostile[] = [
   { label: 'zero', value: 0 },
   { label: 'negative', value: -1 },
   { label: 'max int', value: 2_147_483_647 },
-  { label: 'min int', value: -2_147_483_648 },
   { label: 'beyond 32 bits', value: 2_147_483_648 },
-  { label: 'beyond 64 bits', value: 1e300 },
   { label: 'fraction', value: 1.5 },
   { label: 'wrong type: string', value: '1' },
-  { label: 'wrong type: boolean', value: true },
 ];
 
 const FLOATS: Hostile[] = [
@@ -289,7 +285,9 @@ const JSONS: Hostile[] = [
 
 function hostileFor(type: GraphQLInputType): Hostile[] {
   const inner = isNonNullType(type) ? type.ofType : type;
-  const values: Hostile[] = [{ label: 'null', value: null }];
+  // null where a value is required; where it is not, null is only "not given" (as for a scalar),
+  // except for objects and lists, whose null a service may still have to tell from "empty".
+  const values: Hostile[] = isNonNullType(type) || !isScalarType(inner) ? [{ label: 'null', value: null }] : [];
   if (isListType(inner)) {
     values.push({ label: 'empty list', value: [] }, { label: 'list of nulls', value: [null, null] },
       { label: '200 items', derive: (valid) => Array.from({ length: 200 }, () => (valid as unknown[])[0]) },
@@ -316,11 +314,11 @@ interface Probe { arg: string; path: Segment[]; hostile: Hostile }
 function idsOfB(field: string, returnType: string): string[] {
   const byField: Record<string, string[]> = {
     tenantId: [b.tenant.id], instanceId: [b.instance.id], phoneNumberId: [b.phoneNumber.id, b.phoneNumber.phoneNumberId], contactId: [b.contactId],
-    wabaId: [b.phoneNumber.wabaId], campaignId: [b.campaignId], messageId: [b.messageId], webhookEventId: [b.webhookEventId],
+    wabaId: [b.phoneNumber.wabaId], campaignId: [b.campaignId], messageId: [b.messageId], webhookEventId: [b.webhookEventId], ruleId: [b.ruleId], ruleIds: [b.ruleId],
   };
   const byReturnType: Record<string, string[]> = {
     Tenant: [b.tenant.id], Instance: [b.instance.id], PhoneNumber: [b.phoneNumber.id], ApiKey: [b.apiKey.id], Message: [b.messageId], Contact: [b.contactId],
-    Campaign: [b.campaignId], WebhookEvent: [b.webhookEventId],
+    Campaign: [b.campaignId], WebhookEvent: [b.webhookEventId], AutomationRule: [b.ruleId],
   };
   return (field === 'id' ? byReturnType[returnType] : byField[field]) ?? b.ids;
 }
