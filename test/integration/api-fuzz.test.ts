@@ -216,6 +216,7 @@ const STRINGS: Hostile[] = [
 /** Cursors are an argument's own text (Relay puts them at the top level): forged ones, with what a cursor holds made hostile. */
 const CURSORS: Hostile[] = [
   { label: 'forged cursor (year 0, NUL id)', value: base64url(['0000-01-01T00:00:00.000Z', 'x\u0000']) },
+  { label: 'forged cursor (year 0, a uuid)', value: base64url(['0000-01-01T00:00:00.000Z', randomUUID()]) },
   { label: 'forged cursor (not a uuid)', value: base64url(['2020-01-01T00:00:00.000Z', 'not-a-uuid']) },
 ];
 
