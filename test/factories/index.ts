@@ -49,3 +49,47 @@ export async function makeRuleTemplate(services: Services) {
     ],
   });
 }
+
+type Sql = import('postgres').Sql;
+
+/**
+ * A tenant with an instance and traffic (a contact, an inbound message, the raw webhook event that
+ * brought it, a paused campaign, automation rules), every string recognisable by `label`: tests
+ * that walk the whole API as another tenant grep every answer for these. Rows go in by SQL where no
+ * service makes them (traffic comes from webhooks).
+ */
+export async function makeTenantWithTraffic(services: Services, sql: Sql, label: string) {
+  const owner = await makeTenant(services, `${label} secret name`);
+  const { instance, phoneNumber } = await makeInstance(services, owner.tenant.id);
+  const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id, name) values (${owner.tenant.id}, ${phoneNumber.id}, '5511900000001', ${`${label} customer`}) returning id`;
+  const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
+    values (${owner.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.${uniqueMetaId()}`}, 'text', ${`${label} secret text`}, '{}'::jsonb, 'received') returning id`;
+  const [event] = await sql`insert into webhook_events (body_hash, raw_body, state, tenant_ids) values (gen_random_uuid(), ${Buffer.from(JSON.stringify({ [label]: 'secret body' }))}, 'processed', ${sql.array([owner.tenant.id])}::uuid[]) returning id`;
+  const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${owner.tenant.id}, ${instance.id}, ${`${label} secret campaign`}, '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
+  const template = await makeRuleTemplate(services);
+  const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: `${label} Shop` } });
+  return {
+    ...owner, instance, phoneNumber, ruleTemplate: template,
+    contactId: contact.id as string, messageId: message.id as string, webhookEventId: String(event.id), campaignId: campaign.id as string, ruleId: rule.id as string,
+    /** Names and contents only this tenant's rows hold. */
+    names: [`${label} secret name`, `${label} customer`, `${label} secret text`, 'secret body', `${label} secret campaign`, `${label} Shop`],
+    /** Its ids, ours and Meta's. */
+    ids: [owner.tenant.id, instance.id, phoneNumber.id, owner.apiKey.id, contact.id as string, message.id as string, campaign.id as string, rule.id as string, phoneNumber.phoneNumberId, phoneNumber.wabaId],
+  };
+}
+
+/** Every row of a tenant made by makeTenantWithTraffic, to show that nothing of it changed. */
+export async function snapshotOfTenant(sql: Sql, owner: { tenant: { id: string }; webhookEventId: string }) {
+  const id = owner.tenant.id;
+  return {
+    tenant: await sql`select * from tenants where id = ${id}`,
+    numbers: await sql`select * from phone_numbers where tenant_id = ${id} order by id`,
+    instances: await sql`select * from instances where tenant_id = ${id} order by id`,
+    keys: await sql`select * from api_keys where tenant_id = ${id} order by id`,
+    rules: await sql`select * from automation_rules where tenant_id = ${id} order by id`,
+    messages: await sql`select * from messages where tenant_id = ${id} order by id`,
+    contacts: await sql`select * from contacts where tenant_id = ${id} order by id`,
+    events: await sql`select id, state, attempts from webhook_events where id = ${owner.webhookEventId}`,
+    campaigns: await sql`select * from campaigns where tenant_id = ${id} order by id`,
+  };
+}

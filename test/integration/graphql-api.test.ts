@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createClient } from 'graphql-ws';
+import { getIntrospectionQuery } from 'graphql';
 import { startTestServer } from '../setup/server.js';
+import { startTcpProxy } from '../setup/tcp-proxy.js';
+import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { startPrivateRedis } from '../setup/redis-control.js';
 import { eventually } from '../setup/webhooks.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
@@ -83,6 +86,14 @@ describe('GraphQL API', () => {
     it('rejects a page size over 100 and a forged cursor', async () => {
       expect(codes(await gql(server.url, op, `{ tenants(first: 1000) { totalCount } }`))).toEqual(['VALIDATION_FAILED']);
       expect(codes(await gql(server.url, op, `{ tenants(after: "bm9wZQ") { totalCount } }`))).toEqual(['VALIDATION_FAILED']);
+    });
+
+    it('rejects a cursor forged to hold what Postgres would refuse: an id that is no uuid, a year-0 date', async () => {
+      const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      for (const after of [forged(['2020-01-01T00:00:00.000Z', 'not-a-uuid']), forged(['0000-01-01T00:00:00.000Z', '00000000-0000-4000-8000-000000000000'])]) {
+        const response = await gql(server.url, op, `query($after: String) { tenants(after: $after) { totalCount } }`, { after });
+        expect(response.errors?.map((e) => [e.extensions?.code, e.extensions?.field])).toEqual([['VALIDATION_FAILED', 'after']]);
+      }
     });
   });
 
@@ -272,6 +283,17 @@ describe('GraphQL API', () => {
       expect(codes(response)).toContain('QUERY_TOO_DEEP');
     });
 
+    it("accepts the standard introspection query that integrators' tools send", async () => {
+      const response = await gql(server.url, op, getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, inputValueDeprecation: true }));
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.__schema.queryType.name).toBe('Query');
+    });
+
+    it('still counts the depth of introspection fields other than ofType', async () => {
+      const deep = `{ __schema { types { fields { type { fields { type { fields { type { fields { type { fields { name } } } } } } } } } } } }`;
+      expect(codes(await gql(server.url, op, deep))).toContain('QUERY_TOO_DEEP');
+    });
+
     it('rejects a query with 100 aliases', async () => {
       const query = `{ ${Array.from({ length: 100 }, (_, i) => `a${i}: viewer { kind }`).join(' ')} }`;
       const response = await gql(server.url, op, query);
@@ -327,6 +349,91 @@ describe('GraphQL API', () => {
     it('rejects malformed JSON with 400', async () => {
       const response = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${op}` }, body: '{"query": ' });
       expect(response.status).toBe(400);
+    });
+  });
+
+  describe('input Postgres cannot store', () => {
+    // One check at the API's edge for every argument (graphql/storable-arguments.ts): refused as
+    // VALIDATION_FAILED naming the path, before any service or statement runs.
+    const refusal = (response: Awaited<ReturnType<typeof gql>>) => response.errors?.map((e) => ({ code: e.extensions?.code, field: e.extensions?.field, message: e.message }));
+
+    it('refuses a NUL in a string argument, naming the field, and stores nothing', async () => {
+      const name = `Padaria ${uniqueMetaId()}`;
+      expect(refusal(await gql(server.url, op, CREATE_TENANT, { name: `${name}\u0000` }))).toEqual([{ code: 'VALIDATION_FAILED', field: 'input.name', message: `input.name: contains a NUL character (U+0000) at offset ${name.length}, which cannot be stored` }]);
+      expect((await server.core.database.sql`select count(*)::int as n from tenants where name like ${`${name}%`}`)[0].n).toBe(0);
+      // A literal in the query text is the same value.
+      expect(refusal(await gql(server.url, op, `mutation { createTenant(input: { name: "a\\u0000" }) { id } }`))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.name' });
+    });
+
+    it('refuses an unpaired surrogate (half of an emoji), and takes whole emoji and RTL text', async () => {
+      expect(refusal(await gql(server.url, op, CREATE_TENANT, { name: 'Padaria \uD83D' }))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.name', message: expect.stringMatching(/unpaired surrogate \(U\+D83D\)/) });
+      const { createTenant } = await gqlOk(server.url, op, CREATE_TENANT, { name: 'Padaria 🥐 مخبز' });
+      expect(createTenant.name).toBe('Padaria 🥐 مخبز');
+    });
+
+    it('looks inside JSON arguments, keys included', async () => {
+      const { tenant, key } = await makeTenant(server.core.services);
+      const { instance } = await makeInstance(server.core.services, tenant.id);
+      const template = await makeRuleTemplate(server.core.services);
+      const apply = `mutation($input: ApplyRuleTemplateInput!) { applyRuleTemplate(input: $input) { id } }`;
+      const input = (variables: unknown) => ({ input: { instanceId: instance.id, ruleTemplateId: template.id, variables } });
+      expect(refusal(await gql(server.url, key, apply, input({ business_name: 'Padaria\u0000' })))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.variables.business_name' });
+      expect(refusal(await gql(server.url, key, apply, input({ 'business\u0000name': 'x' })))?.[0]).toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.variables["business\\u0000name"]' });
+      const rules = [{ name: 'greet', trigger: { type: 'keyword', keywords: ['oi'] }, action: { type: 'reply_text', text: 'Olá\u0000' } }];
+      expect(refusal(await gql(server.url, op, `mutation($input: CreateRuleTemplateInput!) { createRuleTemplate(input: $input) { id } }`, { input: { name: `T ${uniqueMetaId()}`, rules } }))?.[0])
+        .toMatchObject({ code: 'VALIDATION_FAILED', field: 'input.rules[0].action.text' });
+    });
+
+    it('refuses dates outside 1970-9999, and takes the edges', async () => {
+      const messages = `query($filter: MessageFilter) { messages(filter: $filter) { totalCount } }`;
+      expect(refusal(await gql(server.url, op, messages, { filter: { since: '0000-01-01T00:00:00Z' } }))).toEqual([{ code: 'VALIDATION_FAILED', field: 'filter.since', message: 'filter.since: is outside 1970-01-01 to 9999-12-31' }]);
+      expect(refusal(await gql(server.url, op, messages, { filter: { until: '1969-12-31T23:59:59Z' } }))?.[0]).toMatchObject({ field: 'filter.until' });
+      expect((await gql(server.url, op, messages, { filter: { since: '1970-01-01T00:00:00Z', until: '9999-12-31T23:59:59Z' } })).errors).toBeUndefined();
+    });
+
+    it('checks subscriptions too, once, when they start over the websocket', async () => {
+      const refused = await overSocket(op, `subscription { webhookActivity(filter: { phoneNumberId: "x\\u0000" }) { __typename } }`);
+      expect(refused.errors?.[0]).toMatchObject({ extensions: { code: 'VALIDATION_FAILED', field: 'filter.phoneNumberId' } });
+    });
+
+    it('answers more than 50 bad values in the variables BAD_USER_INPUT, not INTERNAL_SERVER_ERROR', async () => {
+      // graphql-js gives up past 50 errors with an error of its own, which Apollo leaves without a code.
+      const recipients = Array.from({ length: 60 }, () => ({ to: 5511, variables: 'x', unknown: true }));
+      const response = await gql(server.url, op, `mutation($input: SendCampaignInput!) { sendCampaign(input: $input) { id } }`, { input: { instanceId: 'x', template: { name: 'x', language: 'x' }, recipients } });
+      expect(new Set(codes(response))).toEqual(new Set(['BAD_USER_INPUT']));
+      expect(response.errors?.at(-1)?.message).toMatch(/Too many errors/);
+    });
+  });
+
+  describe('internal errors', () => {
+    it('answers a failure of ours INTERNAL_SERVER_ERROR without its cause, and counts it in /metrics by root field', async () => {
+      // A server whose Postgres goes away mid-life: its queries fail with errors no caller caused.
+      const database = new URL(TEST_DATABASE_URL);
+      const proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+      database.port = String(proxy.port);
+      const own = await startTestServer({ DATABASE_URL: database.toString() });
+      const internalErrors = async () => {
+        const text = await (await fetch(`${own.url}/metrics`)).text();
+        return Object.fromEntries([...text.matchAll(/^wabahub_graphql_internal_errors_total\{field="(\w+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+      };
+      try {
+        expect(await internalErrors()).toEqual({ none: 0 });
+        await gqlOk(own.url, own.operatorKey, `{ tenants(first: 1) { totalCount } }`);
+        await proxy.cut();
+        const answers = [
+          await gql(own.url, own.operatorKey, `{ tenants(first: 1) { totalCount } }`),
+          await gql(own.url, own.operatorKey, `{ aliased: phoneNumbers(first: 1) { totalCount } }`),
+        ];
+        expect(answers.map((r) => r.errors?.map((e) => [e.path?.[0], e.extensions?.code, e.message]))).toEqual([
+          [['tenants', 'INTERNAL_SERVER_ERROR', 'internal error']], [['aliased', 'INTERNAL_SERVER_ERROR', 'internal error']],
+        ]);
+        // An alias is the caller's text: it is counted as "other", so callers cannot mint labels.
+        expect(await internalErrors()).toEqual({ none: 0, tenants: 1, other: 1 });
+      } finally {
+        await proxy.restore();
+        await own.close();
+        await proxy.close();
+      }
     });
   });
 

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType,
-  type GraphQLObjectType, type GraphQLSchema, type GraphQLOutputType, isObjectType,
+  getNamedType, isEnumType, isInputObjectType, isListType, isNonNullType, isScalarType, type GraphQLArgument, type GraphQLField, type GraphQLInputType, type GraphQLSchema,
 } from 'graphql';
 import { buildAppSchema } from '../../server/src/graphql/build-schema.js';
-import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { startTestServer } from '../setup/server.js';
 import { gql } from '../setup/graphql-client.js';
-import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
+import { rootOperations, selectionOf } from '../setup/schema-operations.js';
+import { makeInstance, makeTenant, makeTenantWithTraffic, snapshotOfTenant, uniqueE164, uniqueMetaId } from '../factories/index.js';
 
 // Tenant A's key runs EVERY query and mutation of the schema, aimed at tenant B's objects. The
 // operation list comes from the schema itself, so a new operation is covered without editing
@@ -17,26 +15,17 @@ import { makeInstance, makeRuleTemplate, makeTenant, uniqueE164, uniqueMetaId } 
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let schema: GraphQLSchema;
 let a: Awaited<ReturnType<typeof makeTenant>>;
-let b: Awaited<ReturnType<typeof makeTenant>> & { instance: any; phoneNumber: any; contactId: string; messageId: string; webhookEventId: string; campaignId: string; ruleId: string };
-let template: Awaited<ReturnType<typeof makeRuleTemplate>>;
+let b: Awaited<ReturnType<typeof makeTenantWithTraffic>>;
+let template: Awaited<ReturnType<typeof makeTenantWithTraffic>>['ruleTemplate'];
 
 beforeAll(async () => {
   server = await startTestServer();
   schema = await buildAppSchema(server.core.pubSub.pubSub as never);
   a = await makeTenant(server.core.services, 'Tenant A');
   await makeInstance(server.core.services, a.tenant.id);
-  const tenantB = await makeTenant(server.core.services, 'Tenant B secret name');
-  const { instance, phoneNumber } = await makeInstance(server.core.services, tenantB.tenant.id);
-  // B's traffic: a contact, a message and the raw webhook event that brought it.
-  const sql = server.core.database.sql;
-  const [contact] = await sql`insert into contacts (tenant_id, phone_number_id, wa_id, name) values (${tenantB.tenant.id}, ${phoneNumber.id}, '5511900000001', 'B customer') returning id`;
-  const [message] = await sql`insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, wamid, type, text, payload, status)
-    values (${tenantB.tenant.id}, ${instance.id}, ${phoneNumber.id}, ${contact.id}, 'inbound', ${`wamid.B.${uniqueMetaId()}`}, 'text', 'B secret text', '{}'::jsonb, 'received') returning id`;
-  const [event] = await sql`insert into webhook_events (body_hash, raw_body, state, tenant_ids) values (${randomUUID()}, ${Buffer.from('{"B":"secret body"}')}, 'processed', ${sql.array([tenantB.tenant.id])}::uuid[]) returning id`;
-  const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${tenantB.tenant.id}, ${instance.id}, 'B secret campaign', '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
-  template = await makeRuleTemplate(server.core.services);
-  const [rule] = await server.core.services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: 'B Shop' } });
-  b = { ...tenantB, instance, phoneNumber, contactId: contact.id, messageId: message.id, webhookEventId: String(event.id), campaignId: campaign.id, ruleId: rule.id };
+  // B's traffic: a contact, a message, the raw webhook event that brought it, a campaign, a rule.
+  b = await makeTenantWithTraffic(server.core.services, server.core.database.sql, 'Tenant B');
+  template = b.ruleTemplate;
 });
 afterAll(async () => server?.close());
 
@@ -90,19 +79,6 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string): unk
   throw new Error(`no value for ${name}`);
 }
 
-/** A selection of every scalar field (and ids of nested objects), two levels deep. */
-function selectionOf(type: GraphQLOutputType, depth = 0): string {
-  const named = getNamedType(type);
-  if (!isObjectType(named)) return '';
-  const fields = Object.values((named as GraphQLObjectType).getFields()).filter((f) => f.args.every((arg) => !isNonNullType(arg.type)));
-  const parts = fields.map((f) => {
-    const inner = getNamedType(f.type);
-    if (isObjectType(inner)) return depth < 2 ? `${f.name} ${selectionOf(f.type, depth + 1)}` : '';
-    return f.name;
-  }).filter(Boolean);
-  return `{ ${parts.join(' ')} }`;
-}
-
 function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, unknown>) {
   const returnType = getNamedType(field.type).name;
   const variables: Record<string, unknown> = {};
@@ -116,31 +92,13 @@ function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, u
   return { query: `${kind} Probe${decl} { ${field.name}${use} ${selectionOf(field.type)} }`, variables };
 }
 
-async function snapshotOfB() {
-  const sql = server.core.database.sql;
-  return {
-    tenant: await sql`select * from tenants where id = ${b.tenant.id}`,
-    numbers: await sql`select * from phone_numbers where tenant_id = ${b.tenant.id} order by id`,
-    instances: await sql`select * from instances where tenant_id = ${b.tenant.id} order by id`,
-    keys: await sql`select * from api_keys where tenant_id = ${b.tenant.id} order by id`,
-    rules: await sql`select * from automation_rules where tenant_id = ${b.tenant.id} order by id`,
-    messages: await sql`select * from messages where tenant_id = ${b.tenant.id} order by id`,
-    contacts: await sql`select * from contacts where tenant_id = ${b.tenant.id} order by id`,
-    events: await sql`select id, state, attempts from webhook_events where id = ${b.webhookEventId}`,
-    campaigns: await sql`select * from campaigns where tenant_id = ${b.tenant.id} order by id`,
-  };
-}
-
 describe('tenant isolation', () => {
   it("runs every query and mutation with tenant A's key against tenant B's objects: nothing of B is read or changed", async () => {
-    const before = await snapshotOfB();
-    const secrets = [b.tenant.id, b.instance.id, b.phoneNumber.id, b.apiKey.id, b.contactId, b.messageId, b.campaignId, b.phoneNumber.phoneNumberId, b.phoneNumber.wabaId, 'Tenant B secret name', 'B secret text', 'B customer', 'secret body', 'B secret campaign'];
+    const before = await snapshotOfTenant(server.core.database.sql, b);
+    const secrets = [...b.ids, ...b.names];
     // Errors may echo the id the caller sent; they must never reveal B's names or contents.
     const namesOfB = secrets.filter((x) => !/^[0-9a-f-]{36}$|^\d+$/.test(x));
-    const operations = [
-      ...Object.values(schema.getQueryType()!.getFields()).map((f) => ({ kind: 'query' as const, field: f })),
-      ...Object.values(schema.getMutationType()!.getFields()).map((f) => ({ kind: 'mutation' as const, field: f })),
-    ];
+    const operations = rootOperations(schema);
     expect(operations.length).toBeGreaterThan(10);
     const report: string[] = [];
     const refusedAsInvalid: { kind: string; name: string; query: string; variables: Record<string, unknown> }[] = [];
@@ -159,7 +117,7 @@ describe('tenant isolation', () => {
       }
     }
     expect(report).toEqual([]);
-    expect(await snapshotOfB()).toEqual(before);
+    expect(await snapshotOfTenant(server.core.database.sql, b)).toEqual(before);
     // A probe refused as invalid proves nothing unless its values are valid: B's own key, with the
     // same values, must get past validation (then A's refusal was about whose objects they are).
     const vacuous: string[] = [];

@@ -301,6 +301,30 @@ describe('POST /webhooks/whatsapp', () => {
       await eventually(async () => (await sql()`select count(*)::int as n from messages where wamid like ${`%${tag}`}`)[0].n === 1, 'replayed message stored');
       await eventually(async () => (await sql()`select resolved_at from unrouted_events where webhook_event_id = ${response.body.webhookEventId}`)[0].resolved_at, 'unrouted resolved');
     });
+
+    it("stores, processes and shows a customer's text holding NUL and an unpaired surrogate, each as U+FFFD", async () => {
+      // A customer's phone can send what Postgres cannot store ("\u0000" in JSON, half of an emoji):
+      // the event must not fail forever. The raw body is kept byte for byte; what is derived from
+      // it (message text, payload, contact name) gets U+FFFD in place of each such character.
+      const { key, rewrite, numbers } = await routedTenant();
+      const body = JSON.parse(loadFixture('inbound-text', rewrite));
+      const value = body.entry[0].changes[0].value;
+      value.messages[0].text.body = 'Oi\u0000 tudo bem? \uD83D';
+      value.contacts[0].profile.name = 'Ana\u0000Souza';
+      const raw = JSON.stringify(body);
+      expect(raw).toContain('Oi\\u0000 tudo bem? \\ud83d');
+      const response = await postWebhook(server.url, raw, SECRET);
+      expect(response.status).toBe(200);
+      expect(await processed(response.body.webhookEventId)).toMatchObject({ state: 'processed', error: null });
+
+      const { gqlOk } = await import('../setup/graphql-client.js');
+      const { messages } = await gqlOk(server.url, key, `query($i: ID) { messages(filter: { instanceId: $i, direction: "inbound" }) { edges { node { id text } } } }`, { i: numbers.first.instance.id });
+      expect(messages.edges.map((e: any) => e.node.text)).toEqual(['Oi\uFFFD tudo bem? \uFFFD']);
+      const { message } = await gqlOk(server.url, key, `query($id: ID!) { message(id: $id) { text payload contact { name } } }`, { id: messages.edges[0].node.id });
+      expect(message).toMatchObject({ text: 'Oi\uFFFD tudo bem? \uFFFD', payload: { text: { body: 'Oi\uFFFD tudo bem? \uFFFD' } }, contact: { name: 'Ana\uFFFDSouza' } });
+      const { webhookEvent } = await gqlOk(server.url, key, `query($id: ID!) { webhookEvent(id: $id) { state rawBody } }`, { id: String(response.body.webhookEventId) });
+      expect(webhookEvent).toEqual({ state: 'processed', rawBody: raw });
+    });
   });
 });
 

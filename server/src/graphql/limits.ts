@@ -28,7 +28,12 @@ function walk(
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
       onField(selection, depth);
-      if (selection.selectionSet) walk(selection.selectionSet, fragments, onField, depth + 1, seen);
+      // Introspection's `ofType` (list of non-null of ...) is one object per level, as deep as the
+      // schema wraps a type: it adds no depth, or the standard introspection query that tools send
+      // (GraphiQL, codegen; 15 levels, 8 of them ofType) would be refused. No type of ours has a
+      // field of that name.
+      const next = selection.name.value === 'ofType' ? depth : depth + 1;
+      if (selection.selectionSet) walk(selection.selectionSet, fragments, onField, next, seen);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       walk(selection.selectionSet, fragments, onField, depth, seen);
     } else {

@@ -15,7 +15,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { AppContext, Services } from '../graphql/context.js';
 import { buildAppSchema } from '../graphql/build-schema.js';
 import { queryLimits } from '../graphql/limits.js';
-import { formatError } from '../graphql/format-error.js';
+import { createFormatError } from '../graphql/format-error.js';
 import type { RedisPubSub } from '../graphql/pubsub.js';
 import { DomainError } from '../lib/errors.js';
 import { withTimeout } from '../lib/timeout.js';
@@ -104,6 +104,15 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   const schema = await buildAppSchema(deps.pubSub.pubSub as never);
+  // Internal errors are counted by root field: a path's first key is the field or its alias, and
+  // an alias is the caller's text, so only the schema's own names become labels.
+  const rootFields = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()].flatMap((type) => Object.keys(type?.getFields() ?? {})));
+  const formatError = createFormatError({
+    onInternal: ({ path }) => {
+      const root = path?.[0];
+      metrics.graphqlInternalErrors.inc({ field: root === undefined ? 'none' : rootFields.has(String(root)) ? String(root) : 'other' });
+    },
+  });
   const authenticate = async (authorization: string | undefined, log: LogSink = logger): Promise<AppContext> => {
     try {
       return { viewer: await services.auth.authenticate(authorization), services, log };

@@ -17,13 +17,21 @@ export function createMetrics() {
     labelNames: ['operation', 'outcome'] as const,
     registers: [registry],
   });
+  const graphqlInternalErrors = new Counter({
+    name: 'wabahub_graphql_internal_errors_total',
+    help: "GraphQL errors answered INTERNAL_SERVER_ERROR (each logged with its cause), by the root field they came from ('none': outside any field; 'other': an alias that names no root field). Should stay at zero: each is a server fault to fix",
+    labelNames: ['field'] as const,
+    registers: [registry],
+  });
+  // Shown at zero from the start, so that a first one is an increase a rule can see.
+  graphqlInternalErrors.inc({ field: 'none' }, 0);
   const webhooksReceived = new Counter({
     name: 'wabahub_webhooks_received_total',
     help: "Meta's webhook POSTs by outcome: stored, duplicate, rejected (not JSON), bad_signature, too_large, unavailable (Postgres down)",
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  return { registry, httpDuration, graphqlOperations, webhooksReceived };
+  return { registry, httpDuration, graphqlOperations, graphqlInternalErrors, webhooksReceived };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

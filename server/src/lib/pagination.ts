@@ -2,6 +2,7 @@ import { and, count, desc, lt, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Database } from '../db/client.js';
 import { ValidationError } from './errors.js';
+import { unstorableDate } from './storable.js';
 
 // Keyset pagination, newest first, on (created_at, id): stable under concurrent inserts and cheap
 // on the `(tenant_id, created_at, id)` indexes, unlike OFFSET.
@@ -67,7 +68,8 @@ export function decodeCursor(cursor: string): CursorKey | LegacyCursor {
   const [time, id] = parsed as unknown[];
   if (typeof time !== 'string' || typeof id !== 'string' || !UUID.test(id)) throw invalidCursor();
   if (MICROS.test(time)) return { micros: time, id };
-  if (/^\d{4}-\d\d-\d\dT/.test(time) && !Number.isNaN(new Date(time).getTime())) return { legacyIso: time, id };
+  // A legacy time reaches Postgres as text when its row is gone: one it cannot read (year 0) is a forgery.
+  if (/^\d{4}-\d\d-\d\dT/.test(time) && !unstorableDate(new Date(time))) return { legacyIso: time, id };
   throw invalidCursor();
 }
 

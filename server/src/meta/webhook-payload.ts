@@ -1,6 +1,8 @@
 // The shape Meta posts (see ../shared/meta-cloud-api.md), read defensively: a webhook is input
 // from outside, so every field is checked before use and an odd change is kept, not thrown away.
 
+import { storableText } from '../lib/storable.js';
+
 export interface MetaContact {
   wa_id: string;
   profile?: { name?: string };
@@ -40,6 +42,31 @@ export interface WebhookChange {
   messages: MetaMessage[];
   statuses: MetaStatus[];
 }
+
+/**
+ * A stored webhook body, parsed, with every string Postgres could not store made storable: a NUL
+ * (JSON "\u0000") or an unpaired surrogate ("\ud800") in a customer's text, name or anything else
+ * Meta relays becomes U+FFFD, the replacement character. Replaced rather than stripped: it is what
+ * the UTF-8 decoder already puts in place of bytes that are not UTF-8, so one rule holds for every
+ * character we cannot keep; the text shows something was there; and dropping it would join its
+ * neighbours into words the customer never typed (an automation keyword, say). The raw body stays
+ * byte for byte in webhook_events; only what is derived from it changes. Unchanged otherwise.
+ */
+export function parseWebhookBody(raw: Buffer | string): unknown {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  // Inside JSON text such characters can only come as \u escapes (a raw NUL is not valid JSON, and
+  // decoding makes no lone surrogates): without one, nothing to replace, and no reviver to pay for.
+  if (!ESCAPED_UNSTORABLE.test(text)) return JSON.parse(text);
+  return JSON.parse(text, (_key, value: unknown) => {
+    if (typeof value === 'string') return storableText(value);
+    if (isObject(value) && Object.keys(value).some((key) => storableText(key) !== key)) {
+      return Object.fromEntries(Object.entries(value).map(([key, v]) => [storableText(key), v]));
+    }
+    return value;
+  });
+}
+
+const ESCAPED_UNSTORABLE = /\\u(?:0000|[dD][89a-fA-F])/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const list = <T>(v: unknown, keep: (x: unknown) => boolean): T[] => (Array.isArray(v) ? (v.filter(keep) as T[]) : []);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { executePrepared, pipelinedTransaction, type Database } from '../../db/client.js';
 import { pgArray } from '../../lib/sql.js';
-import { changesOf, metaTime, type WebhookChange } from '../../meta/webhook-payload.js';
+import { changesOf, metaTime, parseWebhookBody, type WebhookChange } from '../../meta/webhook-payload.js';
 import type { JobDeps } from '../../queue/job-types.js';
 import { publishActivity, type ActivityItem } from '../activity/activity.publisher.js';
 import { routesFor, tenantOfWaba, type Route } from '../phone-numbers/phone-numbers.routing.js';
@@ -103,7 +103,7 @@ function parseEvents(eventIds: number[], byId: Map<number, StoredEvent>, missing
     const committed = event.state === 'committed';
     const outcome: ProcessOutcome = { eventId, outcome: committed ? 'redelivered' : 'processed', activity: [], tenantIds: [], commit: { ...emptyCommit(committed), eventIds: [eventId] } };
     outcomes.push(outcome);
-    (committed ? redeliver : toApply).push({ id: eventId, summary: event.summary, changes: changesOf(JSON.parse(event.rawBody.toString('utf8'))), outcome });
+    (committed ? redeliver : toApply).push({ id: eventId, summary: event.summary, changes: changesOf(parseWebhookBody(event.rawBody)), outcome });
   }
   return { outcomes, toApply, redeliver };
 }
