@@ -56,7 +56,7 @@ beforeAll(async () => {
   // The fixture's customer: its message opened the window.
   const customer = `+${JSON.parse(loadFixture('inbound-text', {})).entry[0].changes[0].value.messages[0].from}`;
   b = await makeTenantWithTraffic(services, sql, 'Tenant B');
-  const [rule] = await services.automation.applyTemplate(OPERATOR, { instanceId: sender.instance.id, ruleTemplateId: b.ruleTemplate.id, variables: { business_name: 'A Shop' } });
+  const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: sender.instance.id, ruleTemplateId: b.ruleTemplate.id, variables: { business_name: 'A Shop' } });
   a = { ...sender, spareKeyId: spare.row.id, messageId: message.id, contactId: message.contact_id, campaignId: campaign.sendCampaign.id, webhookEventId: String(posted.body.webhookEventId), customer, ruleId: rule.id };
   schema = await introspectSchema(h.server.url, h.server.operatorKey);
 }, 60_000);

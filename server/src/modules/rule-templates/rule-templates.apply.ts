@@ -96,6 +96,8 @@ export class TemplateApplicationService {
   async unapply(viewer: Viewer, instanceId: string): Promise<AutomationRuleRow[]> {
     const instance = await this.instanceService.findOrFail(viewer, instanceId);
     await this.db.transaction(async (tx) => {
+      // The instance row first, as apply takes it: the same order, so the two never deadlock.
+      await tx.select({ id: instances.id }).from(instances).where(eq(instances.id, instance.id)).for('update');
       await tx.delete(automationRules).where(and(eq(automationRules.instanceId, instance.id), eq(automationRules.tenantId, instance.tenantId), isNotNull(automationRules.ruleTemplateId)));
       await tx.update(instances).set({ appliedTemplateId: null, appliedTemplateVersion: null, appliedVariables: null, appliedAt: null }).where(eq(instances.id, instance.id));
     });
