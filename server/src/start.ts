@@ -5,6 +5,7 @@ import { migrateDatabase } from './db/migrate.js';
 import { createCore } from './runtime.js';
 import { seedDemo } from './demo.js';
 import { configureLogger } from './lib/logger.js';
+import { seedStarterTemplates } from './modules/rule-templates/rule-templates.starters.js';
 
 // `pnpm start`: migrate, then run the server and the worker as two processes (as production
 // does, so they use both cores). With no Meta settings it first starts the Meta simulator, seeds
@@ -13,7 +14,7 @@ const env = loadEnv();
 const log = configureLogger({ level: env.LOG_LEVEL, role: 'start' });
 const demo = env.DEMO === 'true' || (env.DEMO === 'auto' && !process.env.META_GRAPH_URL);
 
-await migrateDatabase(env.DATABASE_URL);
+await migrateDatabase(env.DATABASE_URL, seedStarterTemplates);
 log.info('migrations applied');
 
 const childEnv: NodeJS.ProcessEnv = { ...process.env };

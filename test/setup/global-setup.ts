@@ -3,6 +3,7 @@ import { TEST_DATABASE_URL } from './test-env.js';
 import { connectDatabase } from '../../server/src/db/client.js';
 import { runMigrations } from '../../server/src/db/migrate.js';
 import { reapChildren } from './children.js';
+import { seedStarterTemplates } from '../../server/src/modules/rule-templates/rule-templates.starters.js';
 
 // Tests run against a real Postgres database of their own (wabahub_test by default), created
 // afresh and migrated once per run with the same migrations production applies. Each test makes
@@ -22,6 +23,7 @@ export default async function globalSetup(): Promise<() => void> {
 
   const database = connectDatabase(TEST_DATABASE_URL, { max: 1 });
   await runMigrations(database.db);
+  await seedStarterTemplates(database.db);
   await database.close();
   // Teardown: the processes a test could not stop itself.
   return () => {

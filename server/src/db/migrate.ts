@@ -26,13 +26,15 @@ const MIGRATION_LOCK = 7_310_461_117;
  * finds nothing left to apply) instead of racing. One connection, so the lock and the migration
  * share a session. Returns the tags it applied.
  */
-export async function migrateDatabase(url: string): Promise<string[]> {
+export async function migrateDatabase(url: string, seed?: (db: Database) => Promise<unknown>): Promise<string[]> {
   await ensureDatabase(url);
   const database = connectDatabase(url, { max: 1, name: 'wabahub-migrate' });
   try {
     await database.sql`select pg_advisory_lock(${MIGRATION_LOCK})`;
     const pending = await pendingMigrations(database.sql);
     await runMigrations(database.db);
+    // Data every install has (the starter templates), written under the same lock: once.
+    await seed?.(database.db);
     await database.sql`select pg_advisory_unlock(${MIGRATION_LOCK})`;
     return pending;
   } finally {

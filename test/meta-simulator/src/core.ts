@@ -434,7 +434,7 @@ export class SimulatorCore {
     const messageId = newWamid(customer.waId);
     const kind = input.kind ?? 'text';
     let contextMessageId = input.contextMessageId;
-    if (kind === 'button' && !contextMessageId) contextMessageId = this.lastOutboundTo(number.id, customer.waId) ?? newWamid(customer.waId);
+    if ((kind === 'button' || kind === 'list') && !contextMessageId) contextMessageId = this.lastOutboundTo(number.id, customer.waId) ?? newWamid(customer.waId);
     const message = inboundMessage(
       { ...input, kind, contextMessageId },
       customer.waId,

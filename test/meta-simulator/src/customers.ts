@@ -66,6 +66,9 @@ export interface InboundContent {
   /** For a button reply: the button's id and title. */
   buttonId?: string;
   buttonTitle?: string;
+  /** For a list reply: the row's id and title. */
+  listRowId?: string;
+  listRowTitle?: string;
   /** The wamid of our message the customer is answering (a button reply always has one). */
   contextMessageId?: string;
   location?: { latitude: number; longitude: number; name?: string; address?: string };
@@ -83,7 +86,7 @@ export function inboundMessage(
 ): Record<string, unknown> {
   const base: Record<string, unknown> = {};
   if (content.contextMessageId) base.context = { from: businessDisplayNumber, id: content.contextMessageId };
-  Object.assign(base, { from, id, timestamp, type: content.kind === 'button' ? 'interactive' : content.kind });
+  Object.assign(base, { from, id, timestamp, type: content.kind === 'button' || content.kind === 'list' ? 'interactive' : content.kind });
   switch (content.kind) {
     case 'text':
       return { ...base, text: { body: content.text ?? pick(language === 'pt' ? PORTUGUESE_TEXTS : ENGLISH_TEXTS) } };
@@ -91,6 +94,8 @@ export function inboundMessage(
       const reply = content.buttonId ? { id: content.buttonId, title: content.buttonTitle ?? content.buttonId } : pick(BUTTON_REPLIES);
       return { ...base, interactive: { type: 'button_reply', button_reply: reply } };
     }
+    case 'list':
+      return { ...base, interactive: { type: 'list_reply', list_reply: { id: content.listRowId ?? 'row', title: content.listRowTitle ?? content.listRowId ?? 'row' } } };
     case 'location':
       return { ...base, location: content.location ?? pick(PLACES) };
     case 'image': {

@@ -4,7 +4,7 @@ export type QualityRating = 'GREEN' | 'YELLOW' | 'RED';
 export type TemplateStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED';
 export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
 export type MessageStatus = 'sent' | 'delivered' | 'read' | 'failed';
-export type InboundKind = 'text' | 'button' | 'location' | 'image';
+export type InboundKind = 'text' | 'button' | 'list' | 'location' | 'image';
 
 export interface AppConfig {
   appId: string;

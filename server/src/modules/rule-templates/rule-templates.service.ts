@@ -160,7 +160,7 @@ export class RuleTemplateService {
 }
 
 /** A version's content, validated as a whole: typed variables, the configuration filled with their examples, the samples. */
-function parseContent(input: TemplateContent, locale: string): { variables: ReturnType<typeof parseVariableSpecs>; config: TemplateConfig; sampleMessages: SampleMessage[]; notes: string } {
+export function parseContent(input: TemplateContent, locale: string): { variables: ReturnType<typeof parseVariableSpecs>; config: TemplateConfig; sampleMessages: SampleMessage[]; notes: string } {
   const variables = parseVariableSpecs(input.variables ?? []);
   const configInput = input.config ?? (input.rules !== undefined ? { rules: input.rules } : undefined);
   if (configInput === undefined) throw new ValidationError('config: a template needs its configuration (at least its rules)', 'config');
