@@ -347,13 +347,19 @@ describe(GraphClient.name, () => {
       expect(await failure(() => graph.registerNumber(NUMBER_80, DEMO.pin))).toMatchObject({ code: 133016, kind: 'terminal' });
     });
 
-    it('deregisters a number (its sends then fail with 133010) and unsubscribes the app from a WABA', async () => {
+    it('deregisters a number (its sends then fail with 133010), reads the app webhook, and unsubscribes the app from a WABA', async () => {
       const { graph, sim } = await setup();
       expect(await graph.deregisterNumber(NUMBER_B)).toEqual({ success: true });
       expect(await failure(() => graph.sendMessage(NUMBER_B, helloWorld(recipient())))).toMatchObject({ code: 133010, kind: 'terminal' });
       const health = await graph.getHealthStatus(NUMBER_B);
       expect(health.can_send_message).toBe('BLOCKED');
       expect(health.entities[0].errors).toEqual([expect.objectContaining({ error_code: 133010, possible_solution: expect.stringMatching(/register/) })]);
+      expect(await graph.listAppSubscriptions()).toEqual([
+        { object: 'whatsapp_business_account', callback_url: sim.app.webhookUrl, active: true, fields: expect.arrayContaining([{ name: 'messages', version: 'v21.0' }]) },
+      ]);
+      sim.configureApp({ webhookUrl: null });
+      expect(await graph.listAppSubscriptions()).toEqual([]);
+      expect(await failure(() => graph.subscribeApp(WABA_B.id))).toMatchObject({ code: 100 });
       expect(await graph.unsubscribeApp(WABA_B.id)).toEqual({ success: true });
       expect(await graph.listSubscribedApps(WABA_B.id)).toEqual([]);
       expect(sim.state.wabas.get(WABA_B.id)!.subscribed).toBe(false);

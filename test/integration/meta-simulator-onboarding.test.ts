@@ -504,6 +504,35 @@ describe(`${MetaSimulator.name} onboarding`, () => {
     });
   });
 
+  describe('/{app-id}/subscriptions', () => {
+    const appToken = `${DEMO.appId}|${DEMO.appSecret}`;
+
+    it('reads the app webhook with the app token, removes it, and sets it again after Meta’s handshake', async () => {
+      const { graph, receiver } = await setup();
+      expect((await graph('GET', `${DEMO.appId}/subscriptions`, undefined, appToken)).body).toEqual({
+        data: [{ object: 'whatsapp_business_account', callback_url: receiver.url, active: true, fields: expect.arrayContaining([{ name: 'messages', version: 'v21.0' }]) }],
+      });
+      expect((await graph('DELETE', `${DEMO.appId}/subscriptions?object=whatsapp_business_account`, undefined, appToken)).body).toEqual({ success: true });
+      expect((await graph('GET', `${DEMO.appId}/subscriptions`, undefined, appToken)).body).toEqual({ data: [] });
+      expectMetaError(await graph('POST', `${WABA_A.id}/subscribed_apps`), 400, 100);
+
+      const set = { object: 'whatsapp_business_account', callback_url: receiver.url, fields: 'messages,account_update', verify_token: 'wrong' };
+      expectMetaError(await graph('POST', `${DEMO.appId}/subscriptions`, set, appToken), 400, 2200);
+      expect((await graph('POST', `${DEMO.appId}/subscriptions`, { ...set, verify_token: DEMO.verifyToken }, appToken)).body).toEqual({ success: true });
+      expect((await graph('GET', `${DEMO.appId}/subscriptions`, undefined, appToken)).body.data[0].fields).toEqual([
+        { name: 'messages', version: 'v21.0' },
+        { name: 'account_update', version: 'v21.0' },
+      ]);
+      expect((await graph('POST', `${WABA_A.id}/subscribed_apps`)).body).toEqual({ success: true });
+    });
+
+    it('wants the app token: (#15) for a user or system token, 190 for a wrong one', async () => {
+      const { graph } = await setup();
+      expectMetaError(await graph('GET', `${DEMO.appId}/subscriptions`), 400, 15, { message: '(#15) This method must be called with an app access_token.' });
+      expectMetaError(await graph('GET', `${DEMO.appId}/subscriptions`, undefined, `${DEMO.appId}|nope`), 401, 190);
+    });
+  });
+
   describe('Embedded Signup: /oauth/access_token and /debug_token', () => {
     const exchange = (sim: MetaSimulator, code: string) =>
       fetch(`${sim.url}/v21.0/oauth/access_token?client_id=${DEMO.appId}&client_secret=${DEMO.appSecret}&code=${encodeURIComponent(code)}`).then(async (r) => ({ status: r.status, body: (await r.json()) as Json }));

@@ -183,6 +183,14 @@ export interface AddPhoneNumberInput {
   verifiedName: string;
 }
 
+/** The app-level webhook (GET /{app-id}/subscriptions): without one for whatsapp_business_account listening to messages, subscribing a WABA fails with (#100). */
+export interface AppSubscription {
+  object: string;
+  callback_url: string;
+  active: boolean;
+  fields: { name: string; version?: string }[];
+}
+
 export interface SubscribedApp {
   whatsapp_business_api_data: { id: string; link?: string; name?: string };
   override_callback_uri?: string;
@@ -308,6 +316,12 @@ export class GraphClient {
 
   listSubscribedApps(wabaId: string, token?: string): Promise<SubscribedApp[]> {
     return this.listAll(`${wabaId}/subscribed_apps`, this.tokenFor(token));
+  }
+
+  /** The app's webhook subscriptions (app token): is a callback URL set for whatsapp_business_account, with `messages`? */
+  async listAppSubscriptions(): Promise<AppSubscription[]> {
+    const answer = await this.request<{ data: AppSubscription[] }>('GET', `${this.options.appId}/subscriptions`, { token: this.appToken });
+    return answer.data ?? [];
   }
 
   /** Takes our app out of the WABA's subscribed_apps: its webhooks stop. */

@@ -3,6 +3,7 @@ import { GraphError, graphErrors } from './errors.js';
 import { paged, requestedFields } from './fields.js';
 import {
   addNumber,
+  appSubscriptions,
   authorizeNumber,
   businessRoute,
   deregister,
@@ -42,6 +43,7 @@ export async function routeGraph(core: SimulatorCore, call: GraphCall): Promise<
   const m = call.method;
   if (first === 'oauth' && edge === 'access_token' && m === 'GET') return exchangeCode(core, call);
   if (first === 'debug_token' && edge === undefined && m === 'GET') return debugToken(core, call);
+  if (rest.length === 0 && first === core.state.app.appId && edge === 'subscriptions') return appSubscriptions(core, call, verifyCallback);
   if (first === undefined || rest.length > 0 || !/^\d+$/.test(first)) throw graphErrors.unknownPath(`/${call.segments.join('/')}`);
 
   const number = core.state.numbers.get(first);

@@ -1,5 +1,5 @@
 import type { SimulatorCore } from './core.js';
-import { graphErrors } from './errors.js';
+import { GraphError, graphErrors } from './errors.js';
 import { paged, pickFields, requestedFields } from './fields.js';
 import type { GraphAnswer, GraphCall } from './graph.js';
 import { numberByDigits, numbersOf } from './state.js';
@@ -181,6 +181,45 @@ export function healthStatus(core: SimulatorCore, waba: WabaRecord, number: Phon
   }
   entities.push(entity('WABA', waba.id), entity('BUSINESS', waba.ownerBusinessId), entity('APP', core.state.app.appId));
   return { can_send_message: entities.reduce<CanSendMessage>((acc, e) => worst(acc, e.can_send_message), 'AVAILABLE'), entities };
+}
+
+// ---- the app's webhook ------------------------------------------------------------------------
+
+/**
+ * /{app-id}/subscriptions, with the app token: the app-level webhook (callback URL and fields) that
+ * POST /{waba-id}/subscribed_apps needs. GET reads it; POST sets it once Meta's GET handshake at the
+ * URL succeeds (2200 otherwise); DELETE removes it.
+ */
+export async function appSubscriptions(core: SimulatorCore, call: GraphCall, verify: (url: string, token: string) => Promise<void>): Promise<GraphAnswer> {
+  if (!core.isAppToken(call.token)) {
+    if (!call.token || call.token.includes('|') || !core.state.tokens.has(call.token)) throw graphErrors.invalidToken();
+    throw new GraphError(400, 15, '(#15) This method must be called with an app access_token.');
+  }
+  const app = core.state.app;
+  if (call.method === 'GET') {
+    if (!app.webhookUrl) return ok({ data: [] });
+    return ok({
+      data: [{ object: 'whatsapp_business_account', callback_url: app.webhookUrl, active: true, fields: app.fields.map((name) => ({ name, version: 'v21.0' })) }],
+    });
+  }
+  const object = str(call.params.object);
+  if (object !== 'whatsapp_business_account') throw graphErrors.invalidParameter('object must be whatsapp_business_account (the only object the simulator plays)');
+  if (call.method === 'DELETE') {
+    app.webhookUrl = null;
+    return ok({ success: true });
+  }
+  if (call.method !== 'POST') throw graphErrors.unknownPath(`/${call.segments.join('/')}`);
+  const callbackUrl = str(call.params.callback_url);
+  if (!callbackUrl || !/^https?:\/\//.test(callbackUrl)) throw graphErrors.invalidParameter('callback_url must be an http(s) URL');
+  const fieldsParam = call.params.fields;
+  const fields = Array.isArray(fieldsParam) ? fieldsParam.map(String) : (str(fieldsParam) ?? '').split(',').map((f) => f.trim()).filter(Boolean);
+  if (fields.length === 0) throw graphErrors.invalidParameter('fields is required (for example messages)');
+  const verifyToken = str(call.params.verify_token) ?? '';
+  await verify(callbackUrl, verifyToken);
+  app.webhookUrl = callbackUrl;
+  app.verifyToken = verifyToken;
+  app.fields = fields;
+  return ok({ success: true });
 }
 
 // ---- businesses -----------------------------------------------------------------------------------
