@@ -341,6 +341,15 @@ describe(`${MetaSimulator.name} onboarding`, () => {
       expect((await graph('POST', `${NUMBER_A}/register`, { messaging_product: 'whatsapp', pin: DEMO.pin })).status).toBe(200);
     });
 
+    it('refuses wabahub’s PIN with 133005 when the owner set another one before (control API)', async () => {
+      const { graph, control, addNumber, requestCode } = await setup();
+      const { id, digits } = await addNumber();
+      await control('POST', 'numbers/update', { phoneNumberId: id, pin: '999999' });
+      await graph('POST', `${id}/verify_code`, { code: await requestCode(id, digits) });
+      expectMetaError(await graph('POST', `${id}/register`, { messaging_product: 'whatsapp', pin: '246810' }), 400, 133005);
+      expect((await graph('POST', `${id}/register`, { messaging_product: 'whatsapp', pin: '999999' })).status).toBe(200);
+    });
+
     it('refuses a malformed PIN or product with 100', async () => {
       const { graph } = await setup();
       expectMetaError(await graph('POST', `${NUMBER_A}/register`, { messaging_product: 'whatsapp', pin: '12345' }), 400, 100);
@@ -581,6 +590,26 @@ describe(`${MetaSimulator.name} onboarding`, () => {
       expect((await debug(sim, token)).data.granular_scopes.every((g: Json) => !g.target_ids.includes(WABA_A.id))).toBe(true);
       expectMetaError(await graph('GET', `${WABA_A.id}/phone_numbers`, undefined, token), 403, 200);
       expect((await control('POST', 'tokens/scopes', { token, wabaId: WABA_A.id, scopes: ['ads_management'] })).status).toBe(400);
+    });
+
+    it('hands out a code whose token lacks the WABA (or its messaging scope) when the control API says so', async () => {
+      const { sim, graph, control } = await setup();
+      const bare = (await control('POST', 'codes', { wabaId: WABA_B.id, scopes: [] })).body.code;
+      const token = (await exchange(sim, bare)).body.access_token;
+      expect((await debug(sim, token)).data).toMatchObject({ is_valid: true, scopes: ['public_profile'], granular_scopes: [] });
+      expectMetaError(await graph('GET', `${WABA_B.id}/phone_numbers`, undefined, token), 403, 200);
+      const managing = (await control('POST', 'codes', { wabaId: WABA_B.id, scopes: ['whatsapp_business_management'] })).body.code;
+      expect((await debug(sim, (await exchange(sim, managing)).body.access_token)).data.granular_scopes).toEqual([{ scope: 'whatsapp_business_management', target_ids: [WABA_B.id] }]);
+      expect((await control('POST', 'codes', { wabaId: WABA_B.id, scopes: ['email'] })).status).toBe(400);
+    });
+
+    it('expires the business tokens of a WABA, which the test never saw', async () => {
+      const { sim, graph, control } = await setup();
+      const token = (await exchange(sim, (await control('POST', 'codes', { wabaId: WABA_B.id })).body.code)).body.access_token;
+      expect((await graph('GET', `${WABA_B.id}/phone_numbers`, undefined, token)).status).toBe(200);
+      expect((await control('POST', 'tokens/expire', { wabaId: WABA_B.id })).body).toEqual([expect.objectContaining({ token, kind: 'business' })]);
+      expectMetaError(await graph('GET', `${WABA_B.id}/phone_numbers`, undefined, token), 401, 190, { error_subcode: 463 });
+      expect((await graph('GET', `${WABA_B.id}/phone_numbers`)).status).toBe(200); // the system token is untouched
     });
 
     it('reports an expired token invalid with 190/463', async () => {

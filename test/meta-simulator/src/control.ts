@@ -126,13 +126,15 @@ export async function routeControl(sim: MetaSimulator, method: string, path: str
     }
     case 'POST /_sim/tokens/expire': {
       const token = str(body.token);
-      if (!token) throw new ControlError(400, 'token is required');
+      const wabaId = str(body.wabaId);
+      if (wabaId && !token) return sim.expireBusinessTokens(wabaId);
+      if (!token) throw new ControlError(400, 'token (or wabaId) is required');
       return sim.expireToken(token);
     }
     case 'POST /_sim/codes': {
       const wabaId = str(body.wabaId);
       if (!wabaId) throw new ControlError(400, 'wabaId is required');
-      const record = sim.createCode({ wabaId, phoneNumberId: str(body.phoneNumberId) ?? null });
+      const record = sim.createCode({ wabaId, phoneNumberId: str(body.phoneNumberId) ?? null, scopes: strList(body.scopes) });
       return { code: record.code, waba_id: record.wabaId, phone_number_id: record.phoneNumberId };
     }
     case 'GET /_sim/scenario':

@@ -183,9 +183,8 @@ export class SimulatorCore {
   setTokenScopes(token: string, wabaId: string, scopes: string[]): TokenRecord {
     const record = this.state.tokens.get(token);
     if (!record) throw new Error('unknown token');
-    const known = ['whatsapp_business_management', 'whatsapp_business_messaging'];
-    const unknown = scopes.filter((s) => !known.includes(s));
-    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${known.join(', ')})`);
+    const unknown = scopes.filter((s) => !WHATSAPP_SCOPES.includes(s));
+    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${WHATSAPP_SCOPES.join(', ')})`);
     record.wabaIds = record.wabaIds.filter((id) => id !== wabaId);
     record.noMessaging = record.noMessaging.filter((id) => id !== wabaId);
     if (scopes.includes('whatsapp_business_management')) {
@@ -202,13 +201,24 @@ export class SimulatorCore {
     return record;
   }
 
+  /** Expires every business token (Embedded Signup's) that acts on the WABA: the client's token a test never saw. */
+  expireBusinessTokens(wabaId: string): TokenRecord[] {
+    const expired = [...this.state.tokens.values()].filter((t) => t.kind === 'business' && t.wabaIds.includes(wabaId));
+    for (const t of expired) t.expiresAt = Date.now() - 1;
+    return expired;
+  }
+
   /** A one-time authorization code, as Embedded Signup hands to the page; exchanging it yields a business token for that WABA. */
-  createCode(input: { wabaId: string; phoneNumberId?: string | null }): CodeRecord {
+  createCode(input: { wabaId: string; phoneNumberId?: string | null; scopes?: string[] }): CodeRecord {
     if (!this.state.wabas.has(input.wabaId)) throw new Error(`unknown WABA ${input.wabaId}`);
+    const scopes = input.scopes ?? [...WHATSAPP_SCOPES];
+    const unknown = scopes.filter((s) => !WHATSAPP_SCOPES.includes(s));
+    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${WHATSAPP_SCOPES.join(', ')})`);
     const record: CodeRecord = {
       code: `AQ${randomHex(32)}`,
       wabaId: input.wabaId,
       phoneNumberId: input.phoneNumberId ?? null,
+      scopes,
       expiresAt: Date.now() + CODE_TTL_MS,
       used: false,
     };
@@ -691,6 +701,7 @@ export interface NumberPatch {
   notify?: boolean;
 }
 
+const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
 const QUALITY: QualityRating[] = ['GREEN', 'YELLOW', 'RED', 'UNKNOWN'];
 const TIERS: MessagingLimitTier[] = ['TIER_250', 'TIER_1K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED'];
 

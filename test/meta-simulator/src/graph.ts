@@ -89,6 +89,8 @@ function exchangeCode(core: SimulatorCore, call: GraphCall): GraphAnswer {
   if (record.expiresAt <= Date.now()) throw new GraphError(400, 100, 'This authorization code has expired.', undefined, 36007);
   record.used = true;
   const token = core.createToken({ kind: 'business', wabaIds: [record.wabaId] });
+  // The client may have unticked a permission in Embedded Signup: the token lacks it on the WABA.
+  core.setTokenScopes(token.token, record.wabaId, record.scopes);
   return ok({ access_token: token.token, token_type: 'bearer' });
 }
 

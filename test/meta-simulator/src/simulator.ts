@@ -152,6 +152,11 @@ export class MetaSimulator {
     return this.core.expireToken(token);
   }
 
+  /** Expires every business token (from Embedded Signup) acting on the WABA. */
+  expireBusinessTokens(wabaId: string): TokenRecord[] {
+    return this.core.expireBusinessTokens(wabaId);
+  }
+
   /** The scopes a token holds on one WABA; without whatsapp_business_management the WABA leaves the token (debug_token, and 200 on every call). */
   setTokenScopes(token: string, wabaId: string, scopes: string[]): TokenRecord {
     return this.core.setTokenScopes(token, wabaId, scopes);
@@ -196,7 +201,8 @@ export class MetaSimulator {
     this.core.clearHealthIssues(id);
   }
 
-  createCode(input: { wabaId: string; phoneNumberId?: string | null }): CodeRecord {
+  /** A one-time Embedded Signup code; `scopes` (default both WhatsApp scopes) are what its token will hold on the WABA. */
+  createCode(input: { wabaId: string; phoneNumberId?: string | null; scopes?: string[] }): CodeRecord {
     return this.core.createCode(input);
   }
 

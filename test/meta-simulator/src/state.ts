@@ -190,7 +190,7 @@ export function addNumber(state: SimState, input: NewNumber): PhoneNumberRecord 
   const number: PhoneNumberRecord = {
     id: input.id ?? randomDigits(15),
     wabaId: input.wabaId,
-    displayPhoneNumber: input.displayPhoneNumber ?? `1555${randomDigits(7)}`,
+    displayPhoneNumber: input.displayPhoneNumber?.replace(/\D/g, '') ?? `1555${randomDigits(7)}`,
     verifiedName: input.verifiedName ?? 'Test Number',
     quality: input.quality ?? 'GREEN',
     tier: input.tier ?? 80,

@@ -111,6 +111,8 @@ export interface CodeRecord {
   code: string;
   wabaId: string;
   phoneNumberId: string | null;
+  /** The scopes the exchanged token gets on the WABA (default both WhatsApp scopes; [] leaves the WABA out). */
+  scopes: string[];
   expiresAt: number;
   used: boolean;
 }
