@@ -123,14 +123,72 @@ export interface PhoneNumberInfo {
   display_phone_number: string;
   verified_name: string;
   quality_rating: 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN' | string;
-  code_verification_status?: string;
-  name_status?: string;
+  /** NOT_VERIFIED until verify_code succeeds (a number added by API), VERIFIED, or EXPIRED. */
+  code_verification_status?: 'NOT_VERIFIED' | 'VERIFIED' | 'EXPIRED' | string;
+  name_status?: 'APPROVED' | 'PENDING_REVIEW' | 'DECLINED' | 'EXPIRED' | 'NONE' | string;
+  /** CLOUD_API once registered; NOT_APPLICABLE before. */
   platform_type?: string;
+  /** CONNECTED once registered, PENDING before; or what Meta imposed (FLAGGED, RESTRICTED, BANNED, ...). */
   status?: string;
   throughput?: { level: 'STANDARD' | 'HIGH' | 'NOT_APPLICABLE' | string };
   /** Simulator only: the numeric messages-per-second tier. */
   throughput_mps?: number;
-  messaging_limit_tier?: string;
+  messaging_limit_tier?: 'TIER_250' | 'TIER_1K' | 'TIER_10K' | 'TIER_100K' | 'TIER_UNLIMITED' | string;
+  /** Only when asked for (fields). */
+  health_status?: HealthStatus;
+  /** Shared with the WhatsApp Business app ("coexistence"): not to be registered. Only when asked for. */
+  is_on_biz_app?: boolean;
+}
+
+/** A field of a phone number, for `fields=`. */
+export type PhoneNumberField = keyof PhoneNumberInfo;
+
+export type CanSendMessage = 'AVAILABLE' | 'LIMITED' | 'BLOCKED';
+
+/** One problem Meta's health_status reports, with the fix in Meta's words. */
+export interface HealthStatusError {
+  error_code: number;
+  error_description: string;
+  possible_solution: string;
+}
+
+export interface HealthStatusEntity {
+  entity_type: 'PHONE_NUMBER' | 'WABA' | 'BUSINESS' | 'APP' | 'MESSAGE_TEMPLATE' | string;
+  id: string;
+  can_send_message: CanSendMessage | string;
+  errors?: HealthStatusError[];
+}
+
+/** Meta's own diagnosis of a node: the worst of its entities, and each entity's status and errors. */
+export interface HealthStatus {
+  can_send_message: CanSendMessage | string;
+  entities: HealthStatusEntity[];
+}
+
+/** A WhatsApp Business Account as the business edges list it. */
+export interface WabaInfo {
+  id: string;
+  name: string;
+  currency?: string;
+  timezone_id?: string;
+  message_template_namespace?: string;
+}
+
+export interface AddPhoneNumberInput {
+  /** Country calling code, digits only ("55"). */
+  cc: string;
+  /** The national number, digits only, without the country code ("11987654321"). */
+  phoneNumber: string;
+  /** The business name WhatsApp shows; Meta reviews it (name_status). */
+  verifiedName: string;
+}
+
+/** The app-level webhook (GET /{app-id}/subscriptions): without one for whatsapp_business_account listening to messages, subscribing a WABA fails with (#100). */
+export interface AppSubscription {
+  object: string;
+  callback_url: string;
+  active: boolean;
+  fields: { name: string; version?: string }[];
 }
 
 export interface SubscribedApp {
@@ -233,13 +291,20 @@ export class GraphClient {
     return answer.data;
   }
 
-  /** Step 4: the WABA's numbers. */
-  listPhoneNumbers(wabaId: string, token?: string): Promise<PhoneNumberInfo[]> {
-    return this.listAll(`${wabaId}/phone_numbers`, this.tokenFor(token));
+  /** Step 4: the WABA's numbers (every page), with the chosen fields or Meta's defaults. */
+  listPhoneNumbers(wabaId: string, token?: string, fields?: readonly PhoneNumberField[]): Promise<PhoneNumberInfo[]> {
+    return this.listAll(`${wabaId}/phone_numbers`, this.tokenFor(token), { fields: fields?.join(',') });
   }
 
-  getPhoneNumber(phoneNumberId: string, token?: string): Promise<PhoneNumberInfo> {
-    return this.request('GET', phoneNumberId, { token: this.tokenFor(token) });
+  /** A number's state; ask for `health_status` in `fields` to get Meta's diagnosis too. */
+  getPhoneNumber(phoneNumberId: string, token?: string, fields?: readonly PhoneNumberField[]): Promise<PhoneNumberInfo> {
+    return this.request('GET', phoneNumberId, { token: this.tokenFor(token), query: { fields: fields?.join(',') } });
+  }
+
+  /** Meta's health_status of a phone number or WABA: can it send, and what each entity's problem is. */
+  async getHealthStatus(nodeId: string, token?: string): Promise<HealthStatus> {
+    const answer = await this.request<{ health_status: HealthStatus }>('GET', nodeId, { token: this.tokenFor(token), query: { fields: 'health_status' } });
+    return answer.health_status;
   }
 
   /** Step 5: makes the WABA's webhooks reach our app (optionally at another callback URL, verified by Meta first). */
@@ -253,9 +318,58 @@ export class GraphClient {
     return this.listAll(`${wabaId}/subscribed_apps`, this.tokenFor(token));
   }
 
+  /** The app's webhook subscriptions (app token): is a callback URL set for whatsapp_business_account, with `messages`? */
+  async listAppSubscriptions(): Promise<AppSubscription[]> {
+    const answer = await this.request<{ data: AppSubscription[] }>('GET', `${this.options.appId}/subscriptions`, { token: this.appToken });
+    return answer.data ?? [];
+  }
+
+  /** Takes our app out of the WABA's subscribed_apps: its webhooks stop. */
+  unsubscribeApp(wabaId: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('DELETE', `${wabaId}/subscribed_apps`, { token: this.tokenFor(token) });
+  }
+
   /** Step 6: registers the number for Cloud API with its two-step verification PIN (6 digits). */
   registerNumber(phoneNumberId: string, pin: string, token?: string): Promise<{ success: boolean }> {
     return this.request('POST', `${phoneNumberId}/register`, { body: { messaging_product: 'whatsapp', pin }, token: this.tokenFor(token) });
+  }
+
+  /** Takes the number off Cloud API (its sends then fail with 133010). Counts toward Meta's register/deregister limit. */
+  deregisterNumber(phoneNumberId: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('POST', `${phoneNumberId}/deregister`, { token: this.tokenFor(token) });
+  }
+
+  // ---- onboarding (a number the operator adds) -----------------------------------------------
+
+  /** The WABAs a business portfolio owns (the system user's business, for the app's token). */
+  listOwnedWabas(businessId: string, token?: string): Promise<WabaInfo[]> {
+    return this.listAll(`${businessId}/owned_whatsapp_business_accounts`, this.tokenFor(token));
+  }
+
+  /** The WABAs other businesses shared with this one (their owners went through Embedded Signup). */
+  listClientWabas(businessId: string, token?: string): Promise<WabaInfo[]> {
+    return this.listAll(`${businessId}/client_whatsapp_business_accounts`, this.tokenFor(token));
+  }
+
+  /** Adds a phone number to a WABA: it starts NOT_VERIFIED and unregistered. Returns the new Phone Number ID. */
+  addPhoneNumber(wabaId: string, input: AddPhoneNumberInput, token?: string): Promise<{ id: string }> {
+    return this.request('POST', `${wabaId}/phone_numbers`, {
+      body: { cc: input.cc, phone_number: input.phoneNumber, verified_name: input.verifiedName },
+      token: this.tokenFor(token),
+    });
+  }
+
+  /** Asks Meta to send the number's owner a 6-digit code by SMS (default) or voice call, in `language` (default en_US). */
+  requestVerificationCode(phoneNumberId: string, opts: { method?: 'SMS' | 'VOICE'; language?: string } = {}, token?: string): Promise<{ success: boolean }> {
+    return this.request('POST', `${phoneNumberId}/request_code`, {
+      body: { code_method: opts.method ?? 'SMS', language: opts.language ?? 'en_US' },
+      token: this.tokenFor(token),
+    });
+  }
+
+  /** Submits the code the owner received: the number becomes VERIFIED, ready to register. */
+  verifyCode(phoneNumberId: string, code: string, token?: string): Promise<{ success: boolean }> {
+    return this.request('POST', `${phoneNumberId}/verify_code`, { body: { code }, token: this.tokenFor(token) });
   }
 
   // ---- templates ----------------------------------------------------------------------------

@@ -25,6 +25,7 @@ console.log(`Meta Cloud API simulator listening on ${sim.url}
   Graph API base URL (META_GRAPH_URL): ${sim.url}/v21.0
   control API:                         ${sim.controlUrl}/state
   Embedded Signup page:                ${sim.url}/dialog/embedded-signup?app_id=${app.appId}
+  SMS codes sent (request_code):       ${sim.controlUrl}/sms.html
   app webhook (SIM_WEBHOOK_URL):       ${app.webhookUrl}
 
 Demo app credentials:
@@ -32,7 +33,7 @@ Demo app credentials:
   META_APP_SECRET=${app.appSecret}
   META_SYSTEM_TOKEN=${env.SIM_SYSTEM_TOKEN ?? DEMO.systemToken}
   META_VERIFY_TOKEN=${app.verifyToken}
-Demo WABAs and numbers (PIN ${DEMO.pin}):
+Demo WABAs, owned by business ${sim.state.businessId}, and their numbers (PIN ${DEMO.pin}):
 ${DEMO.wabas.map((w) => `  WABA ${w.id} ${w.name}\n${w.numbers.map((n) => `    number ${n.id}  +${n.displayPhoneNumber}  ${n.verifiedName}  ${n.tier}/s`).join('\n')}`).join('\n')}
 Templates: ${DEMO.templates.map((t) => `${t.name} (${t.language}, ${t.variables} var)`).join(', ')}`);
 

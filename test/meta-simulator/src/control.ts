@@ -1,6 +1,7 @@
 import type { MetaSimulator } from './simulator.js';
-import type { FaultSpec, TemplateStatus } from './types.js';
-import { isObject, type JsonObject } from './util.js';
+import type { NumberPatch } from './core.js';
+import type { FaultSpec, HealthIssue, SmsRecord, TemplateStatus } from './types.js';
+import { escapeHtml, isObject, type JsonObject } from './util.js';
 import { verifyCallback } from './graph.js';
 import { GraphError } from './errors.js';
 
@@ -13,7 +14,18 @@ export class ControlError extends Error {
   }
 }
 
+/** A control answer that is a page for people rather than JSON. */
+export class HtmlPage {
+  constructor(readonly html: string) {}
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const bool = (v: unknown): boolean | undefined => (typeof v === 'boolean' ? v : undefined);
+const strList = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.map(String) : undefined);
+const required = (v: string | undefined, name: string): string => {
+  if (!v) throw new ControlError(400, `${name} is required`);
+  return v;
+};
 
 /**
  * The control API under /_sim/: JSON in, JSON out. It mirrors the in-process helpers of Simulator,
@@ -44,14 +56,19 @@ export async function routeControl(sim: MetaSimulator, method: string, path: str
         fields: Array.isArray(body.fields) ? body.fields.map(String) : undefined,
       });
     }
+    case 'POST /_sim/businesses':
+      return sim.createBusiness({ id: str(body.id), name: str(body.name) });
     case 'POST /_sim/wabas':
       return sim.createWaba({
         id: str(body.id),
         name: str(body.name),
         ownerBusinessId: str(body.ownerBusinessId),
+        partnerBusinessIds: strList(body.partnerBusinessIds),
         subscribed: typeof body.subscribed === 'boolean' ? body.subscribed : undefined,
         grantTo: Array.isArray(body.grantTo) ? body.grantTo.map(String) : undefined,
       });
+    case 'POST /_sim/wabas/update':
+      return sim.updateWaba(required(str(body.wabaId), 'wabaId'), { name: str(body.name), subscribed: bool(body.subscribed), partnerBusinessIds: strList(body.partnerBusinessIds) });
     case 'POST /_sim/numbers': {
       const wabaId = str(body.wabaId);
       if (!wabaId) throw new ControlError(400, 'wabaId is required');
@@ -64,24 +81,60 @@ export async function routeControl(sim: MetaSimulator, method: string, path: str
         quality: str(body.quality) as 'GREEN' | undefined,
         registered: typeof body.registered === 'boolean' ? body.registered : undefined,
         pin: str(body.pin),
+        codeVerificationStatus: str(body.codeVerificationStatus) as NumberPatch['codeVerificationStatus'],
+        nameStatus: str(body.nameStatus) as NumberPatch['nameStatus'],
+        messagingLimitTier: str(body.messagingLimitTier) as NumberPatch['messagingLimitTier'],
       });
     }
+    case 'POST /_sim/numbers/update': {
+      const { phoneNumberId, ...patch } = body;
+      return sim.updateNumber(required(str(phoneNumberId), 'phoneNumberId'), patch as NumberPatch);
+    }
+    case 'POST /_sim/numbers/elsewhere':
+      return sim.placeNumberElsewhere({ displayPhoneNumber: required(str(body.displayPhoneNumber), 'displayPhoneNumber'), verifiedName: str(body.verifiedName) });
+    case 'POST /_sim/limits': {
+      const limit = str(body.limit);
+      if (limit !== 'register' && limit !== 'request_code') throw new ControlError(400, 'limit must be register or request_code');
+      return sim.setLimit(required(str(body.phoneNumberId), 'phoneNumberId'), limit, body.exhausted !== false);
+    }
+    case 'GET /_sim/sms': {
+      const messages = sim.sms(query.phone);
+      return { phone: query.phone?.replace(/\D/g, '') ?? null, latest: messages.at(-1) ?? null, messages };
+    }
+    case 'GET /_sim/sms.html':
+      return new HtmlPage(smsPage(sim.sms(query.phone), query.phone));
+    case 'GET /_sim/health':
+      return sim.state.healthIssues;
+    case 'POST /_sim/health':
+      return sim.addHealthIssue(body as unknown as HealthIssue);
+    case 'DELETE /_sim/health':
+      sim.clearHealthIssues(query.id);
+      return { ok: true };
     case 'POST /_sim/tokens':
       return sim.createToken({
         kind: body.kind === 'system' ? 'system' : 'business',
         wabaIds: Array.isArray(body.wabaIds) ? body.wabaIds.map(String) : [],
+        noMessaging: strList(body.noMessaging),
+        businessId: body.businessId === null ? null : str(body.businessId),
         expiresInMs: typeof body.expiresInMs === 'number' ? body.expiresInMs : undefined,
         token: str(body.token),
       });
+    case 'POST /_sim/tokens/scopes': {
+      const scopes = strList(body.scopes);
+      if (!scopes) throw new ControlError(400, 'scopes (a list, possibly empty) is required');
+      return sim.setTokenScopes(required(str(body.token), 'token'), required(str(body.wabaId), 'wabaId'), scopes);
+    }
     case 'POST /_sim/tokens/expire': {
       const token = str(body.token);
-      if (!token) throw new ControlError(400, 'token is required');
+      const wabaId = str(body.wabaId);
+      if (wabaId && !token) return sim.expireBusinessTokens(wabaId);
+      if (!token) throw new ControlError(400, 'token (or wabaId) is required');
       return sim.expireToken(token);
     }
     case 'POST /_sim/codes': {
       const wabaId = str(body.wabaId);
       if (!wabaId) throw new ControlError(400, 'wabaId is required');
-      const record = sim.createCode({ wabaId, phoneNumberId: str(body.phoneNumberId) ?? null });
+      const record = sim.createCode({ wabaId, phoneNumberId: str(body.phoneNumberId) ?? null, scopes: strList(body.scopes) });
       return { code: record.code, waba_id: record.wabaId, phone_number_id: record.phoneNumberId };
     }
     case 'GET /_sim/scenario':
@@ -156,4 +209,29 @@ function num(v: string | undefined): number | undefined {
 
 export function ensureObject(v: unknown): JsonObject {
   return isObject(v) ? v : {};
+}
+
+/** The business owner's phone, as a page the demo links to: every code the simulator "sent", newest first. */
+function smsPage(messages: SmsRecord[], phone: string | undefined): string {
+  const rows = [...messages]
+    .reverse()
+    .map(
+      (m) => `<li><div class="code">${escapeHtml(m.code.slice(0, 3))}-${escapeHtml(m.code.slice(3))}</div>
+        <div>${escapeHtml(m.method === 'SMS' ? 'SMS' : 'Voice call')} to <b>+${escapeHtml(m.phone)}</b> at ${escapeHtml(m.sentAt)}</div>
+        <div class="text">${escapeHtml(m.text)}</div></li>`,
+    )
+    .join('\n');
+  const title = phone ? `Codes sent to +${escapeHtml(phone.replace(/\D/g, ''))}` : 'Codes sent';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3"><title>${title} (Meta simulator)</title>
+<style>
+  body { font: 15px system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; color: #1c1e21; }
+  ul { list-style: none; padding: 0; } li { border: 1px solid #dddfe2; border-radius: 8px; padding: .8rem 1rem; margin: .6rem 0; }
+  .code { font: 600 2rem ui-monospace, monospace; letter-spacing: .15em; } .text, small { color: #65676b; }
+</style></head>
+<body><h1>${title}</h1>
+<form method="get"><label>Phone <input name="phone" value="${escapeHtml(phone ?? '')}" placeholder="5511987654321"></label> <button>Show</button></form>
+${rows ? `<ul id="codes">${rows}</ul>` : '<p id="none">No code sent yet. This page refreshes itself.</p>'}
+<p><small>What the Meta simulator "sent" by SMS or voice call (POST /{phone-number-id}/request_code). JSON: <code>GET /_sim/sms?phone=</code></small></p>
+</body></html>`;
 }

@@ -1,10 +1,19 @@
 import { EventEmitter } from 'node:events';
 import { inboundMessage, randomCustomer, type Customer, type InboundContent } from './customers.js';
 import { GraphError, graphErrors, transientFor } from './errors.js';
-import { inboundChange, partnerAddedChange, statusChange, templateStatusChange } from './payloads.js';
+import { inboundChange, partnerAddedChange, qualityUpdateChange, statusChange, templateStatusChange } from './payloads.js';
 import { addNumber, addTemplate, addWaba, createState, templatesOf, type NewNumber, type NewWaba, type SimState } from './state.js';
 import type {
+  BusinessRecord,
   CodeRecord,
+  CodeVerificationStatus,
+  HealthEntityType,
+  HealthIssue,
+  MessagingLimitTier,
+  NameStatus,
+  QualityRating,
+  SmsRecord,
+  ThroughputTier,
   DeliveryRecord,
   FaultRecord,
   FaultSpec,
@@ -29,6 +38,9 @@ const CODE_TTL_MS = 10 * 60 * 1000;
 const CONVERSATION_MS = 24 * 60 * 60 * 1000;
 
 export interface CoreConfig {
+  /** The business portfolio the app and its system user belong to. */
+  businessId: string;
+  businessName: string;
   appId: string;
   appSecret: string;
   systemToken: string;
@@ -65,6 +77,10 @@ export interface NewToken {
   expiresInMs?: number;
   /** Choose the token string (default: a random EAA... string). */
   token?: string;
+  /** Of wabaIds, those on which whatsapp_business_messaging is not granted. */
+  noMessaging?: string[];
+  /** The business the token's user belongs to (default: the app's business for a system token, else the first WABA's owner). */
+  businessId?: string | null;
 }
 
 /**
@@ -103,6 +119,7 @@ export class SimulatorCore {
       structuredClone(c.scenario),
       c.systemToken,
       c.seedDemo,
+      { id: c.businessId, name: c.businessName },
     );
   }
 
@@ -141,15 +158,39 @@ export class SimulatorCore {
 
   createToken(input: NewToken = {}): TokenRecord {
     const token = input.token ?? `EAA${randomHex(24)}`;
+    const kind = input.kind ?? 'business';
+    const wabaIds = [...(input.wabaIds ?? [])];
+    const businessId =
+      input.businessId !== undefined ? input.businessId : kind === 'system' ? this.state.businessId : (this.state.wabas.get(wabaIds[0] ?? '')?.ownerBusinessId ?? null);
     const record: TokenRecord = {
       token,
-      kind: input.kind ?? 'business',
-      wabaIds: [...(input.wabaIds ?? [])],
+      kind,
+      wabaIds,
+      noMessaging: (input.noMessaging ?? []).filter((id) => wabaIds.includes(id)),
+      businessId,
       userId: randomDigits(15),
       createdAt: Date.now(),
       expiresAt: input.expiresInMs === undefined ? null : Date.now() + input.expiresInMs,
     };
     this.state.tokens.set(token, record);
+    return record;
+  }
+
+  /**
+   * Sets the scopes a token holds on one WABA, as a client unticking boxes in Embedded Signup would:
+   * without whatsapp_business_management the WABA leaves the token altogether.
+   */
+  setTokenScopes(token: string, wabaId: string, scopes: string[]): TokenRecord {
+    const record = this.state.tokens.get(token);
+    if (!record) throw new Error('unknown token');
+    const unknown = scopes.filter((s) => !WHATSAPP_SCOPES.includes(s));
+    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${WHATSAPP_SCOPES.join(', ')})`);
+    record.wabaIds = record.wabaIds.filter((id) => id !== wabaId);
+    record.noMessaging = record.noMessaging.filter((id) => id !== wabaId);
+    if (scopes.includes('whatsapp_business_management')) {
+      record.wabaIds.push(wabaId);
+      if (!scopes.includes('whatsapp_business_messaging')) record.noMessaging.push(wabaId);
+    }
     return record;
   }
 
@@ -160,18 +201,136 @@ export class SimulatorCore {
     return record;
   }
 
+  /** Expires every business token (Embedded Signup's) that acts on the WABA: the client's token a test never saw. */
+  expireBusinessTokens(wabaId: string): TokenRecord[] {
+    const expired = [...this.state.tokens.values()].filter((t) => t.kind === 'business' && t.wabaIds.includes(wabaId));
+    for (const t of expired) t.expiresAt = Date.now() - 1;
+    return expired;
+  }
+
   /** A one-time authorization code, as Embedded Signup hands to the page; exchanging it yields a business token for that WABA. */
-  createCode(input: { wabaId: string; phoneNumberId?: string | null }): CodeRecord {
+  createCode(input: { wabaId: string; phoneNumberId?: string | null; scopes?: string[] }): CodeRecord {
     if (!this.state.wabas.has(input.wabaId)) throw new Error(`unknown WABA ${input.wabaId}`);
+    const scopes = input.scopes ?? [...WHATSAPP_SCOPES];
+    const unknown = scopes.filter((s) => !WHATSAPP_SCOPES.includes(s));
+    if (unknown.length > 0) throw new Error(`unknown scope ${unknown.join(', ')} (known: ${WHATSAPP_SCOPES.join(', ')})`);
     const record: CodeRecord = {
       code: `AQ${randomHex(32)}`,
       wabaId: input.wabaId,
       phoneNumberId: input.phoneNumberId ?? null,
+      scopes,
       expiresAt: Date.now() + CODE_TTL_MS,
       used: false,
     };
     this.state.codes.set(record.code, record);
     return record;
+  }
+
+  createBusiness(input: { id?: string; name?: string } = {}): BusinessRecord {
+    const business: BusinessRecord = { id: input.id ?? randomDigits(15), name: input.name ?? 'Test Business' };
+    if (this.state.businesses.has(business.id)) throw new Error(`business ${business.id} exists`);
+    this.state.businesses.set(business.id, business);
+    return business;
+  }
+
+  updateWaba(wabaId: string, patch: WabaPatch): WabaRecord {
+    const waba = this.state.wabas.get(wabaId);
+    if (!waba) throw new Error(`unknown WABA ${wabaId}`);
+    if (patch.name !== undefined) waba.name = patch.name;
+    if (patch.subscribed !== undefined) {
+      waba.subscribed = patch.subscribed;
+      if (!patch.subscribed) waba.overrideCallbackUri = null;
+    }
+    if (patch.partnerBusinessIds !== undefined) {
+      waba.partnerBusinessIds = [...patch.partnerBusinessIds];
+      for (const id of waba.partnerBusinessIds) if (!this.state.businesses.has(id)) this.state.businesses.set(id, { id, name: 'Partner business' });
+    }
+    return waba;
+  }
+
+  /** Changes a number; a new quality rating or limit tier is announced with a phone_number_quality_update webhook (unless `notify` is false). */
+  updateNumber(phoneNumberId: string, patch: NumberPatch): PhoneNumberRecord {
+    const n = this.state.numbers.get(phoneNumberId);
+    if (!n) throw new Error(`unknown phone number ${phoneNumberId}`);
+    if (patch.quality !== undefined && !QUALITY.includes(patch.quality)) throw new Error(`quality must be one of ${QUALITY.join(', ')}`);
+    if (patch.messagingLimitTier !== undefined && !TIERS.includes(patch.messagingLimitTier)) throw new Error(`messagingLimitTier must be one of ${TIERS.join(', ')}`);
+    if (patch.tier !== undefined && ![20, 80, 1000].includes(patch.tier)) throw new Error('tier must be 20, 80 or 1000');
+    if (patch.pin !== undefined && patch.pin !== null && !/^\d{6}$/.test(patch.pin)) throw new Error('pin must be 6 digits');
+    const before = { quality: n.quality, limit: n.messagingLimitTier };
+    if (patch.registered !== undefined) n.registered = patch.registered;
+    if (patch.codeVerificationStatus !== undefined) n.codeVerificationStatus = patch.codeVerificationStatus;
+    if (patch.quality !== undefined) n.quality = patch.quality;
+    if (patch.nameStatus !== undefined) n.nameStatus = patch.nameStatus;
+    if (patch.messagingLimitTier !== undefined) n.messagingLimitTier = patch.messagingLimitTier;
+    if (patch.status !== undefined) n.statusOverride = patch.status;
+    if (patch.pin !== undefined) n.pin = patch.pin;
+    if (patch.verifiedName !== undefined) n.verifiedName = patch.verifiedName;
+    if (patch.tier !== undefined) n.tier = patch.tier;
+    if (patch.notify !== false) {
+      const event =
+        n.messagingLimitTier !== before.limit
+          ? TIERS.indexOf(n.messagingLimitTier) > TIERS.indexOf(before.limit)
+            ? 'UPGRADE'
+            : 'DOWNGRADE'
+          : n.quality !== before.quality && n.quality === 'RED'
+            ? 'FLAGGED'
+            : n.quality !== before.quality && before.quality === 'RED'
+              ? 'UNFLAGGED'
+              : null;
+      if (event) void this.dispatcher.emit(qualityUpdateChange(n, event));
+    }
+    return n;
+  }
+
+  /** A phone number on a WABA of another business, which our system user cannot see: adding it to one of ours fails. */
+  placeNumberElsewhere(input: { displayPhoneNumber: string; verifiedName?: string }): { business: BusinessRecord; waba: WabaRecord; number: PhoneNumberRecord } {
+    const digits = input.displayPhoneNumber.replace(/\D/g, '');
+    const business = this.createBusiness({ name: 'Another business' });
+    const waba = addWaba(this.state, { name: `${business.name} WABA`, ownerBusinessId: business.id, subscribed: false, grantTo: [] });
+    const number = addNumber(this.state, { wabaId: waba.id, displayPhoneNumber: digits, verifiedName: input.verifiedName ?? business.name, registered: true });
+    return { business, waba, number };
+  }
+
+  /** Uses up (or restores) a number's allowance of register/deregister or request_code calls. */
+  setLimit(phoneNumberId: string, limit: 'register' | 'request_code', exhausted: boolean): PhoneNumberRecord {
+    const n = this.state.numbers.get(phoneNumberId);
+    if (!n) throw new Error(`unknown phone number ${phoneNumberId}`);
+    const s = this.state.scenario;
+    const t = Date.now();
+    if (limit === 'register') n.registerAttempts = exhausted ? Array.from({ length: s.maxRegisterAttempts }, () => t) : [];
+    else if (limit === 'request_code') n.codeRequests = exhausted ? Array.from({ length: s.maxCodeRequests }, () => t) : [];
+    else throw new Error('limit must be register or request_code');
+    return n;
+  }
+
+  /** Codes sent by request_code, oldest first: to one phone (digits, any formatting) or to all. */
+  smsTo(phone?: string): SmsRecord[] {
+    const digits = phone?.replace(/\D/g, '');
+    return digits ? this.state.sms.filter((m) => m.phone === digits) : [...this.state.sms];
+  }
+
+  addHealthIssue(input: Partial<HealthIssue> & Pick<HealthIssue, 'entityType'>): HealthIssue {
+    const types: HealthEntityType[] = ['PHONE_NUMBER', 'WABA', 'BUSINESS', 'APP'];
+    if (!types.includes(input.entityType)) throw new Error(`entityType must be one of ${types.join(', ')}`);
+    const id = input.id ?? (input.entityType === 'APP' ? this.state.app.appId : input.entityType === 'BUSINESS' ? this.state.businessId : undefined);
+    if (!id) throw new Error('id is required');
+    const can = input.canSendMessage ?? 'LIMITED';
+    if (can !== 'LIMITED' && can !== 'BLOCKED') throw new Error('canSendMessage must be LIMITED or BLOCKED');
+    if (typeof input.errorCode !== 'number') throw new Error('errorCode (a number) is required');
+    const issue: HealthIssue = {
+      entityType: input.entityType,
+      id,
+      canSendMessage: can,
+      errorCode: input.errorCode,
+      errorDescription: input.errorDescription ?? 'Simulated problem',
+      possibleSolution: input.possibleSolution ?? 'Simulated: clear it with DELETE /_sim/health.',
+    };
+    this.state.healthIssues.push(issue);
+    return issue;
+  }
+
+  clearHealthIssues(id?: string): void {
+    this.state.healthIssues = id === undefined ? [] : this.state.healthIssues.filter((i) => i.id !== id);
   }
 
   configureApp(input: { webhookUrl?: string | null; appSecret?: string; verifyToken?: string; fields?: string[] }): SimState['app'] {
@@ -210,6 +369,14 @@ export class SimulatorCore {
   requireAccess(token: TokenRecord, wabaId: string, what: string): void {
     if (!token.wabaIds.includes(wabaId)) {
       throw graphErrors.permission(`The access token has no access to ${what} (WhatsApp Business Account ${wabaId}).`);
+    }
+  }
+
+  /** Sending needs whatsapp_business_messaging on the number's WABA, on top of access to it. */
+  requireMessaging(token: TokenRecord, wabaId: string, what: string): void {
+    this.requireAccess(token, wabaId, what);
+    if (token.noMessaging.includes(wabaId)) {
+      throw graphErrors.permission(`The access token lacks the whatsapp_business_messaging permission on WhatsApp Business Account ${wabaId} (${what}).`);
     }
   }
 
@@ -484,6 +651,8 @@ export class SimulatorCore {
   completeSignup(wabaId: string, phoneNumberId: string | null): { code: CodeRecord; delivery: Promise<DeliveryRecord> } {
     const waba = this.state.wabas.get(wabaId);
     if (!waba) throw new Error(`unknown WABA ${wabaId}`);
+    // The client shares its WABA with the partner (our app's business): a client WABA for it.
+    if (waba.ownerBusinessId !== this.state.businessId && !waba.partnerBusinessIds.includes(this.state.businessId)) waba.partnerBusinessIds.push(this.state.businessId);
     const code = this.createCode({ wabaId, phoneNumberId });
     const delivery = this.dispatcher.emit(partnerAddedChange(waba, this.state.app.appId));
     return { code, delivery };
@@ -507,6 +676,34 @@ export class SimulatorCore {
     return { numbers, deliveries: { total, acknowledged, failed, pending: total - acknowledged - failed - skipped, skipped, attempts }, requests: this.state.requests.length };
   }
 }
+
+export interface WabaPatch {
+  name?: string;
+  /** false: our app leaves the WABA's subscribed_apps (its override callback too). */
+  subscribed?: boolean;
+  partnerBusinessIds?: string[];
+}
+
+export interface NumberPatch {
+  /** false: deregistered (sends answer 133010). */
+  registered?: boolean;
+  codeVerificationStatus?: CodeVerificationStatus;
+  quality?: QualityRating;
+  nameStatus?: NameStatus;
+  messagingLimitTier?: MessagingLimitTier;
+  /** A status Meta imposed (BANNED, FLAGGED, RESTRICTED, ...); null: back to CONNECTED/PENDING. */
+  status?: string | null;
+  /** The two-step verification PIN (null: none set yet). */
+  pin?: string | null;
+  verifiedName?: string;
+  tier?: ThroughputTier;
+  /** Whether a quality or limit change is announced by webhook (default true). */
+  notify?: boolean;
+}
+
+const WHATSAPP_SCOPES = ['whatsapp_business_management', 'whatsapp_business_messaging'];
+const QUALITY: QualityRating[] = ['GREEN', 'YELLOW', 'RED', 'UNKNOWN'];
+const TIERS: MessagingLimitTier[] = ['TIER_250', 'TIER_1K', 'TIER_10K', 'TIER_100K', 'TIER_UNLIMITED'];
 
 export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 

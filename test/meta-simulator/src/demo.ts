@@ -10,13 +10,15 @@ export const DEMO = {
   /** A system user's permanent token, granted every demo WABA. */
   systemToken: 'EAAWabahubDemoSystemUserToken0001',
   verifyToken: 'wabahub-demo-verify-token',
+  /** The business portfolio (Business Manager) the app and its system user belong to; it owns the demo WABAs. */
+  businessId: '510020030040050',
+  businessName: 'wabahub Demo',
   /** Two-step verification PIN of every demo number (POST /{id}/register). */
   pin: '123456',
   wabas: [
     {
       id: '102290129340398',
       name: 'Loja Demo',
-      ownerBusinessId: '510020030040050',
       numbers: [
         { id: '106540352242922', displayPhoneNumber: '15550783881', verifiedName: 'Loja Demo', tier: 80 as ThroughputTier },
         { id: '106540352242944', displayPhoneNumber: '15550783882', verifiedName: 'Loja Demo Atacado', tier: 1000 as ThroughputTier },
@@ -27,7 +29,6 @@ export const DEMO = {
     {
       id: '203310129340411',
       name: 'Clínica Demo',
-      ownerBusinessId: '510020030040061',
       numbers: [{ id: '207651352242933', displayPhoneNumber: '15550990011', verifiedName: 'Clínica Demo', tier: 80 as ThroughputTier }],
     },
   ],

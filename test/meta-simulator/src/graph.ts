@@ -1,6 +1,20 @@
 import type { SimulatorCore } from './core.js';
 import { GraphError, graphErrors } from './errors.js';
-import { countBodyVariables, numbersOf, templatesOf } from './state.js';
+import { paged, requestedFields } from './fields.js';
+import {
+  addNumber,
+  appSubscriptions,
+  authorizeNumber,
+  businessRoute,
+  deregister,
+  listNumbers,
+  phoneNumberJson,
+  register,
+  requestCode,
+  verifyCode,
+  wabaJson,
+} from './onboarding.js';
+import { countBodyVariables, templatesOf } from './state.js';
 import type { PhoneNumberRecord, RequestLogEntry, TemplateCategory, TemplateComponent, TemplateRecord, TokenRecord } from './types.js';
 import { isObject, now, randomDigits, type JsonObject } from './util.js';
 
@@ -12,6 +26,8 @@ export interface GraphCall {
   params: JsonObject;
   token: string | null;
   log: RequestLogEntry;
+  /** The request's URL without its query, on the simulator's own origin: the base of paging links. */
+  selfUrl: string;
 }
 
 export interface GraphAnswer {
@@ -27,29 +43,36 @@ export async function routeGraph(core: SimulatorCore, call: GraphCall): Promise<
   const m = call.method;
   if (first === 'oauth' && edge === 'access_token' && m === 'GET') return exchangeCode(core, call);
   if (first === 'debug_token' && edge === undefined && m === 'GET') return debugToken(core, call);
+  if (rest.length === 0 && first === core.state.app.appId && edge === 'subscriptions') return appSubscriptions(core, call, verifyCallback);
   if (first === undefined || rest.length > 0 || !/^\d+$/.test(first)) throw graphErrors.unknownPath(`/${call.segments.join('/')}`);
 
   const number = core.state.numbers.get(first);
   const waba = core.state.wabas.get(first);
-  if (!number && !waba) throw graphErrors.unknownObject(first);
+  const business = core.state.businesses.get(first);
+  if (!number && !waba && !business) throw graphErrors.unknownObject(first, m);
 
   if (number) {
     if (edge === 'messages' && m === 'POST') return sendMessage(core, call, number);
-    if (edge === 'register' && m === 'POST') return register(core, call, number);
-    if (edge === undefined && m === 'GET') {
-      core.requireAccess(core.authenticate(call.token), number.wabaId, `phone number ${number.id}`);
-      return ok(phoneNumberJson(number));
+    authorizeNumber(core, call, number);
+    if (edge === undefined && m === 'GET') return ok(phoneNumberJson(core, number, requestedFields(call.query)));
+    if (m === 'POST') {
+      if (edge === 'register') return register(core, call, number);
+      if (edge === 'deregister') return deregister(core, number);
+      if (edge === 'request_code') return requestCode(core, call, number);
+      if (edge === 'verify_code') return verifyCode(core, call, number);
     }
   }
   if (waba) {
     const token = core.authenticate(call.token);
     core.requireAccess(token, waba.id, `WhatsApp Business Account ${waba.id}`);
-    if (edge === 'phone_numbers' && m === 'GET') return ok({ data: numbersOf(core.state, waba.id).map(phoneNumberJson) });
+    if (edge === 'phone_numbers' && m === 'GET') return listNumbers(core, call, waba);
+    if (edge === 'phone_numbers' && m === 'POST') return addNumber(core, call, waba);
     if (edge === 'subscribed_apps') return subscribedApps(core, call, waba.id);
     if (edge === 'message_templates') return messageTemplates(core, call, waba.id);
-    if (edge === undefined && m === 'GET') return ok({ id: waba.id, name: waba.name, timezone_id: '1', message_template_namespace: `ns_${waba.id}` });
+    if (edge === undefined && m === 'GET') return ok(wabaJson(core, waba, requestedFields(call.query)));
   }
-  throw graphErrors.unknownObject(first);
+  if (business) return businessRoute(core, call, business, edge);
+  throw graphErrors.unknownObject(first, m);
 }
 
 // ---- onboarding -----------------------------------------------------------------------------
@@ -66,6 +89,8 @@ function exchangeCode(core: SimulatorCore, call: GraphCall): GraphAnswer {
   if (record.expiresAt <= Date.now()) throw new GraphError(400, 100, 'This authorization code has expired.', undefined, 36007);
   record.used = true;
   const token = core.createToken({ kind: 'business', wabaIds: [record.wabaId] });
+  // The client may have unticked a permission in Embedded Signup: the token lacks it on the WABA.
+  core.setTokenScopes(token.token, record.wabaId, record.scopes);
   return ok({ access_token: token.token, token_type: 'bearer' });
 }
 
@@ -91,42 +116,29 @@ function debugToken(core: SimulatorCore, call: GraphCall): GraphAnswer {
     expires_at: record.expiresAt === null ? 0 : Math.floor(record.expiresAt / 1000),
     is_valid: !expired,
     issued_at: Math.floor(record.createdAt / 1000),
-    scopes: ['whatsapp_business_management', 'whatsapp_business_messaging', 'public_profile'],
-    granular_scopes: [
-      { scope: 'whatsapp_business_management', target_ids: [...record.wabaIds] },
-      { scope: 'whatsapp_business_messaging', target_ids: [...record.wabaIds] },
-    ],
+    ...scopesOf(record),
     user_id: record.userId,
   };
   if (expired) data.error = { code: 190, subcode: 463, message: 'Session has expired.' };
   return ok({ data });
 }
 
-/** How the simulator reports a number; `throughput_mps` is a simulator-only field (Meta only reports the level). */
-export function phoneNumberJson(n: PhoneNumberRecord) {
-  return {
-    id: n.id,
-    display_phone_number: formatDisplayNumber(n.displayPhoneNumber),
-    verified_name: n.verifiedName,
-    quality_rating: n.quality,
-    code_verification_status: 'VERIFIED',
-    name_status: 'APPROVED',
-    platform_type: n.registered ? 'CLOUD_API' : 'NOT_APPLICABLE',
-    status: n.registered ? 'CONNECTED' : 'PENDING',
-    throughput: { level: n.tier === 1000 ? 'HIGH' : n.tier === 80 ? 'STANDARD' : 'LOW' },
-    throughput_mps: n.tier,
-    messaging_limit_tier: 'TIER_1K',
-  };
+/**
+ * A token's permissions as debug_token reports them: `scopes` names each permission granted, and
+ * `granular_scopes` says on which objects (WABA ids; the business for business_management). A
+ * permission granted on no object is left out of both, as the client unticked it.
+ */
+function scopesOf(record: TokenRecord) {
+  const messaging = record.wabaIds.filter((id) => !record.noMessaging.includes(id));
+  const granular = [
+    { scope: 'whatsapp_business_management', target_ids: [...record.wabaIds] },
+    { scope: 'whatsapp_business_messaging', target_ids: messaging },
+    ...(record.kind === 'system' && record.businessId ? [{ scope: 'business_management', target_ids: [record.businessId] }] : []),
+  ].filter((g) => g.target_ids.length > 0);
+  return { scopes: [...granular.map((g) => g.scope), 'public_profile'], granular_scopes: granular };
 }
 
-/** Meta formats display numbers for people ("+1 555-078-3881"); webhook metadata carries bare digits. */
-export function formatDisplayNumber(digits: string): string {
-  const us = /^1(\d{3})(\d{3})(\d{4})$/.exec(digits);
-  if (us) return `+1 ${us[1]}-${us[2]}-${us[3]}`;
-  const br = /^55(\d{2})(\d{4,5})(\d{4})$/.exec(digits);
-  if (br) return `+55 ${br[1]} ${br[2]}-${br[3]}`;
-  return `+${digits}`;
-}
+export { phoneNumberJson, formatDisplayNumber } from './onboarding.js';
 
 async function subscribedApps(core: SimulatorCore, call: GraphCall, wabaId: string): Promise<GraphAnswer> {
   const waba = core.state.wabas.get(wabaId)!;
@@ -180,18 +192,6 @@ export async function verifyCallback(url: string, verifyToken: string): Promise<
   }
 }
 
-function register(core: SimulatorCore, call: GraphCall, number: PhoneNumberRecord): GraphAnswer {
-  core.requireAccess(core.authenticate(call.token), number.wabaId, `phone number ${number.id}`);
-  if (call.params.messaging_product !== 'whatsapp') throw graphErrors.invalidParameter('messaging_product must be "whatsapp"');
-  const pin = call.params.pin;
-  if (typeof pin !== 'string' || !/^\d{6}$/.test(pin)) throw graphErrors.invalidParameter('pin must be a string of 6 digits');
-  // The first register sets two-step verification; later ones must repeat that PIN.
-  if (number.pin !== null && number.pin !== pin) throw graphErrors.invalidParameter('The PIN does not match the two-step verification PIN of this number');
-  number.pin = pin;
-  number.registered = true;
-  return ok({ success: true });
-}
-
 // ---- templates ------------------------------------------------------------------------------
 
 function templateJson(t: TemplateRecord) {
@@ -206,7 +206,7 @@ function messageTemplates(core: SimulatorCore, call: GraphCall, wabaId: string):
     const data = templatesOf(core.state, wabaId)
       .filter((t) => (name === undefined || t.name === name) && (status === undefined || t.status === status))
       .map(templateJson);
-    return ok({ data, paging: { cursors: { before: 'MAZDZD', after: 'MjQZD' } } });
+    return ok(paged(data, call.query, call.selfUrl));
   }
   if (call.method === 'DELETE') {
     const name = call.query.name ?? call.params.name;
@@ -238,7 +238,7 @@ const MESSAGE_TYPES = ['text', 'template', 'interactive', 'image', 'audio', 'vid
 
 function sendMessage(core: SimulatorCore, call: GraphCall, number: PhoneNumberRecord): GraphAnswer {
   const token: TokenRecord = core.authenticate(call.token);
-  core.requireAccess(token, number.wabaId, `phone number ${number.id}`);
+  core.requireMessaging(token, number.wabaId, `phone number ${number.id}`);
   const p = call.params;
   if (p.messaging_product !== 'whatsapp') throw graphErrors.invalidParameter('The parameter messaging_product is required and must be "whatsapp".');
 

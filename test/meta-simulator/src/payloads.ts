@@ -119,3 +119,13 @@ export function partnerAddedChange(waba: WabaRecord, appId: string, at: number =
     },
   };
 }
+
+/** A number's quality or messaging limit changed: Meta tells the WABA's subscribed apps. */
+export function qualityUpdateChange(number: PhoneNumberRecord, event: 'UPGRADE' | 'DOWNGRADE' | 'FLAGGED' | 'UNFLAGGED', at: number = Date.now()): WebhookChange {
+  return {
+    wabaId: number.wabaId,
+    field: 'phone_number_quality_update',
+    time: Math.floor(at / 1000),
+    value: { display_phone_number: number.displayPhoneNumber, event, current_limit: number.messagingLimitTier },
+  };
+}

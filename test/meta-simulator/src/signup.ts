@@ -56,7 +56,10 @@ export function submitSignup(core: SimulatorCore, params: Record<string, unknown
   let numberId: string;
   if (choice === 'new') {
     // A brand-new client: a WABA nobody subscribed to yet, with an unregistered number.
-    const waba = core.createWaba({ name: str('business_name') || 'Nova Empresa', grantTo: [] });
+    // Owned by the client's new business portfolio, and shared with ours: a client WABA for us.
+    const name = str('business_name') || 'Nova Empresa';
+    const business = core.createBusiness({ name });
+    const waba = core.createWaba({ name, ownerBusinessId: business.id, partnerBusinessIds: [core.state.businessId], grantTo: [] });
     const number = core.createNumber({ wabaId: waba.id, verifiedName: waba.name, displayPhoneNumber: `5511${randomDigits(9)}`, registered: false });
     wabaId = waba.id;
     numberId = number.id;

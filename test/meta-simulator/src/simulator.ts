@@ -1,7 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ControlError, routeControl } from './control.js';
-import { SimulatorCore, type DeepPartial, type InboundInput, type InboundResult, type NewToken } from './core.js';
+import { ControlError, HtmlPage, routeControl } from './control.js';
+import { SimulatorCore, type DeepPartial, type InboundInput, type InboundResult, type NewToken, type NumberPatch, type WabaPatch } from './core.js';
 import { DEMO } from './demo.js';
 import { GraphError, graphErrors } from './errors.js';
 import { routeGraph, type GraphCall } from './graph.js';
@@ -10,15 +10,18 @@ import { DEFAULT_SCENARIO, type NewNumber, type NewWaba, type SimState } from '.
 import { TrafficRun, type TrafficOptions, type TrafficSummary } from './traffic.js';
 import type {
   AppConfig,
+  BusinessRecord,
   CodeRecord,
   DeliveryRecord,
   FaultRecord,
   FaultSpec,
+  HealthIssue,
   OutboundMessageRecord,
   PhoneNumberRecord,
   RequestLogEntry,
   Scenario,
   SimStats,
+  SmsRecord,
   StatusDelays,
   TemplateStatus,
   TokenRecord,
@@ -33,6 +36,9 @@ export interface SimulatorOptions {
   appId?: string;
   appSecret?: string;
   systemToken?: string;
+  /** The business portfolio of the app and its system user (default DEMO.businessId); it owns the WABAs created without an owner. */
+  businessId?: string;
+  businessName?: string;
   verifyToken?: string;
   /** The app-level webhook; without it, subscribed_apps fails with (#100) and nothing is delivered. */
   webhookUrl?: string | null;
@@ -80,6 +86,8 @@ export class MetaSimulator {
       if (options[key] !== undefined) scenario[key] = options[key]!;
     }
     this.core = new SimulatorCore({
+      businessId: options.businessId ?? DEMO.businessId,
+      businessName: options.businessName ?? DEMO.businessName,
       appId: options.appId ?? DEMO.appId,
       appSecret: options.appSecret ?? DEMO.appSecret,
       systemToken: options.systemToken ?? DEMO.systemToken,
@@ -144,7 +152,57 @@ export class MetaSimulator {
     return this.core.expireToken(token);
   }
 
-  createCode(input: { wabaId: string; phoneNumberId?: string | null }): CodeRecord {
+  /** Expires every business token (from Embedded Signup) acting on the WABA. */
+  expireBusinessTokens(wabaId: string): TokenRecord[] {
+    return this.core.expireBusinessTokens(wabaId);
+  }
+
+  /** The scopes a token holds on one WABA; without whatsapp_business_management the WABA leaves the token (debug_token, and 200 on every call). */
+  setTokenScopes(token: string, wabaId: string, scopes: string[]): TokenRecord {
+    return this.core.setTokenScopes(token, wabaId, scopes);
+  }
+
+  /** A business portfolio (for a WABA owned by someone else, say). */
+  createBusiness(input: { id?: string; name?: string } = {}): BusinessRecord {
+    return this.core.createBusiness(input);
+  }
+
+  /** Changes a WABA as Meta or its owner would: unsubscribe our app, share it with a partner business, rename it. */
+  updateWaba(wabaId: string, patch: WabaPatch): WabaRecord {
+    return this.core.updateWaba(wabaId, patch);
+  }
+
+  /** Changes a number as Meta or its owner would: deregister it, verify it, set its quality, name status, limit tier or status. */
+  updateNumber(phoneNumberId: string, patch: NumberPatch): PhoneNumberRecord {
+    return this.core.updateNumber(phoneNumberId, patch);
+  }
+
+  /** Puts a phone number on a WABA of another business, which our system user cannot see (adding it elsewhere then fails). */
+  placeNumberElsewhere(input: { displayPhoneNumber: string; verifiedName?: string }): { business: BusinessRecord; waba: WabaRecord; number: PhoneNumberRecord } {
+    return this.core.placeNumberElsewhere(input);
+  }
+
+  /** Exhausts (or resets) a number's register/deregister or request_code allowance, so its next call is refused (133016, 136024). */
+  setLimit(phoneNumberId: string, limit: 'register' | 'request_code', exhausted: boolean): PhoneNumberRecord {
+    return this.core.setLimit(phoneNumberId, limit, exhausted);
+  }
+
+  /** The verification codes "sent" (oldest first), to one phone (digits, any formatting) or all. */
+  sms(phone?: string): SmsRecord[] {
+    return this.core.smsTo(phone);
+  }
+
+  /** A problem Meta's health_status reports on an entity (payment method, business verification, ...). */
+  addHealthIssue(issue: HealthIssue): HealthIssue {
+    return this.core.addHealthIssue(issue);
+  }
+
+  clearHealthIssues(id?: string): void {
+    this.core.clearHealthIssues(id);
+  }
+
+  /** A one-time Embedded Signup code; `scopes` (default both WhatsApp scopes) are what its token will hold on the WABA. */
+  createCode(input: { wabaId: string; phoneNumberId?: string | null; scopes?: string[] }): CodeRecord {
     return this.core.createCode(input);
   }
 
@@ -258,13 +316,17 @@ export class MetaSimulator {
     const s = this.core.state;
     return {
       app: s.app,
+      businessId: s.businessId,
       scenario: s.scenario,
+      businesses: [...s.businesses.values()],
       wabas: [...s.wabas.values()],
       numbers: [...s.numbers.values()],
       tokens: [...s.tokens.values()],
       templates: [...s.templates.values()],
       faults: s.faults,
       codes: [...s.codes.values()],
+      sms: s.sms,
+      healthIssues: s.healthIssues,
     };
   }
 
@@ -290,7 +352,9 @@ export class MetaSimulator {
     if (url.pathname === '/_sim' || url.pathname.startsWith('/_sim/')) {
       try {
         const body = parseParams(raw, req.headers['content-type']);
-        sendJson(res, 200, await routeControl(this, method, url.pathname, query, body));
+        const answer = await routeControl(this, method, url.pathname, query, body);
+        if (answer instanceof HtmlPage) sendHtml(res, 200, answer.html);
+        else sendJson(res, 200, answer);
       } catch (error) {
         const status = error instanceof ControlError ? error.status : 400;
         sendJson(res, status, { error: (error as Error).message });
@@ -363,7 +427,7 @@ export class MetaSimulator {
     }
     entry.body = params;
     const { access_token: _ignored, ...queryParams } = query;
-    const call: GraphCall = { method, segments, query, params: { ...queryParams, ...params }, token, log: entry };
+    const call: GraphCall = { method, segments, query, params: { ...queryParams, ...params }, token, log: entry, selfUrl: `${this.url}${url.pathname}` };
     const isSend = segments[1] === 'messages' && method === 'POST' && entry.target !== null && this.core.state.numbers.has(entry.target);
 
     const fault = this.core.takeFault(entry.target);

@@ -1,6 +1,8 @@
 import { DEMO } from './demo.js';
 import type {
   AppConfig,
+  BusinessRecord,
+  HealthIssue,
   CodeRecord,
   DeliveryRecord,
   FaultRecord,
@@ -11,6 +13,7 @@ import type {
   TemplateCategory,
   TemplateComponent,
   TemplateRecord,
+  SmsRecord,
   ThroughputTier,
   TokenRecord,
   WabaRecord,
@@ -20,13 +23,20 @@ import { randomDigits } from './util.js';
 /** Everything the simulator knows, in memory. `reset()` rebuilds it from the start options. */
 export interface SimState {
   app: AppConfig;
+  /** The business portfolio the app (and its system user) belongs to. */
+  businessId: string;
   scenario: Scenario;
+  businesses: Map<string, BusinessRecord>;
   wabas: Map<string, WabaRecord>;
   numbers: Map<string, PhoneNumberRecord>;
   tokens: Map<string, TokenRecord>;
   codes: Map<string, CodeRecord>;
   templates: Map<string, TemplateRecord>;
   faults: FaultRecord[];
+  /** Verification codes "sent" by request_code, oldest first. */
+  sms: SmsRecord[];
+  /** Problems health_status reports, set through the control API. */
+  healthIssues: HealthIssue[];
   /** `${phoneNumberId}:${customer}` → epoch ms of the customer's last inbound message. */
   windows: Map<string, number>;
   /** `${phoneNumberId}:${recipient}` → epoch ms of our last accepted message to them (pair rate). */
@@ -51,20 +61,31 @@ export const DEFAULT_SCENARIO: Scenario = {
   customerWindowMs: 24 * 60 * 60 * 1000,
   windowErrorMode: 'sync',
   templateReviewDelayMs: 300,
+  nameReviewDelayMs: 300,
+  maxCodeRequests: 3,
+  codeRequestWindowMs: 60 * 60 * 1000,
+  codeTtlMs: 10 * 60 * 1000,
+  maxVerifyAttempts: 5,
+  maxRegisterAttempts: 10,
+  registerWindowMs: 72 * 60 * 60 * 1000,
   templateReview: 'auto',
   webhook: { timeoutMs: 3_000, maxAttempts: 6, backoffMs: 100, batchMs: 0 },
 };
 
-export function createState(app: AppConfig, scenario: Scenario, systemToken: string, seedDemo: boolean): SimState {
+export function createState(app: AppConfig, scenario: Scenario, systemToken: string, seedDemo: boolean, business: BusinessRecord): SimState {
   const state: SimState = {
     app,
+    businessId: business.id,
     scenario,
+    businesses: new Map([[business.id, { ...business }]]),
     wabas: new Map(),
     numbers: new Map(),
     tokens: new Map(),
     codes: new Map(),
     templates: new Map(),
     faults: [],
+    sms: [],
+    healthIssues: [],
     windows: new Map(),
     lastSendToRecipient: new Map(),
     recentAccepts: new Map(),
@@ -75,7 +96,16 @@ export function createState(app: AppConfig, scenario: Scenario, systemToken: str
     deliveryCounts: { total: 0, acknowledged: 0, failed: 0, skipped: 0, attempts: 0 },
     seq: { request: 0, delivery: 0, fault: 0 },
   };
-  state.tokens.set(systemToken, { token: systemToken, kind: 'system', wabaIds: [], userId: '100000000000001', createdAt: Date.now(), expiresAt: null });
+  state.tokens.set(systemToken, {
+    token: systemToken,
+    kind: 'system',
+    wabaIds: [],
+    noMessaging: [],
+    businessId: business.id,
+    userId: '100000000000001',
+    createdAt: Date.now(),
+    expiresAt: null,
+  });
   if (seedDemo) seedDemoData(state, systemToken);
   return state;
 }
@@ -83,7 +113,8 @@ export function createState(app: AppConfig, scenario: Scenario, systemToken: str
 function seedDemoData(state: SimState, systemToken: string): void {
   let firstTemplate = true;
   for (const waba of DEMO.wabas) {
-    addWaba(state, { id: waba.id, name: waba.name, ownerBusinessId: waba.ownerBusinessId, subscribed: true, grantTo: [systemToken] });
+    // The app's business owns the demo WABAs: they are its owned_whatsapp_business_accounts.
+    addWaba(state, { id: waba.id, name: waba.name, ownerBusinessId: state.businessId, subscribed: true, grantTo: [systemToken] });
     for (const n of waba.numbers) {
       addNumber(state, { ...n, wabaId: waba.id, registered: true, pin: DEMO.pin });
     }
@@ -106,7 +137,10 @@ function seedDemoData(state: SimState, systemToken: string): void {
 export interface NewWaba {
   id?: string;
   name?: string;
+  /** Default: the app's own business (an owned WABA). */
   ownerBusinessId?: string;
+  /** Businesses the WABA is shared with, for which it is a client WABA. */
+  partnerBusinessIds?: string[];
   /** Whether our app is already in subscribed_apps (default false: onboarding subscribes it). */
   subscribed?: boolean;
   /** Tokens given access to the new WABA (the control API defaults to the system token). */
@@ -117,11 +151,16 @@ export function addWaba(state: SimState, input: NewWaba): WabaRecord {
   const waba: WabaRecord = {
     id: input.id ?? randomDigits(15),
     name: input.name ?? 'Test WABA',
-    ownerBusinessId: input.ownerBusinessId ?? randomDigits(15),
+    ownerBusinessId: input.ownerBusinessId ?? state.businessId,
+    partnerBusinessIds: [...(input.partnerBusinessIds ?? [])],
     subscribed: input.subscribed ?? false,
     overrideCallbackUri: null,
   };
+  if (state.wabas.has(waba.id) || state.numbers.has(waba.id)) throw new Error(`id ${waba.id} is taken`);
   state.wabas.set(waba.id, waba);
+  for (const businessId of [waba.ownerBusinessId, ...waba.partnerBusinessIds]) {
+    if (!state.businesses.has(businessId)) state.businesses.set(businessId, { id: businessId, name: businessId === waba.ownerBusinessId ? waba.name : 'Partner business' });
+  }
   for (const token of input.grantTo ?? []) {
     const record = state.tokens.get(token);
     if (record && !record.wabaIds.includes(waba.id)) record.wabaIds.push(waba.id);
@@ -139,6 +178,10 @@ export interface NewNumber {
   /** Default true; an unregistered number must POST /{id}/register before sending. */
   registered?: boolean;
   pin?: string | null;
+  /** Default VERIFIED (numbers added by POST /{waba}/phone_numbers start NOT_VERIFIED). */
+  codeVerificationStatus?: PhoneNumberRecord['codeVerificationStatus'];
+  nameStatus?: PhoneNumberRecord['nameStatus'];
+  messagingLimitTier?: PhoneNumberRecord['messagingLimitTier'];
 }
 
 export function addNumber(state: SimState, input: NewNumber): PhoneNumberRecord {
@@ -147,13 +190,24 @@ export function addNumber(state: SimState, input: NewNumber): PhoneNumberRecord 
   const number: PhoneNumberRecord = {
     id: input.id ?? randomDigits(15),
     wabaId: input.wabaId,
-    displayPhoneNumber: input.displayPhoneNumber ?? `1555${randomDigits(7)}`,
+    displayPhoneNumber: input.displayPhoneNumber?.replace(/\D/g, '') ?? `1555${randomDigits(7)}`,
     verifiedName: input.verifiedName ?? 'Test Number',
     quality: input.quality ?? 'GREEN',
     tier: input.tier ?? 80,
     registered: input.registered ?? true,
     pin: input.pin ?? null,
+    codeVerificationStatus: input.codeVerificationStatus ?? 'VERIFIED',
+    nameStatus: input.nameStatus ?? 'APPROVED',
+    messagingLimitTier: input.messagingLimitTier ?? 'TIER_1K',
+    statusOverride: null,
+    verification: null,
+    codeRequests: [],
+    registerAttempts: [],
   };
+  if (!/^\d{8,15}$/.test(number.displayPhoneNumber)) throw new Error('displayPhoneNumber must be 8-15 digits');
+  if (state.wabas.has(number.id) || state.numbers.has(number.id)) throw new Error(`id ${number.id} is taken`);
+  const taken = numberByDigits(state, number.displayPhoneNumber);
+  if (taken) throw new Error(`+${number.displayPhoneNumber} is already number ${taken.id} of WABA ${taken.wabaId}`);
   state.numbers.set(number.id, number);
   return number;
 }
@@ -197,4 +251,10 @@ export function templatesOf(state: SimState, wabaId: string): TemplateRecord[] {
 
 export function numbersOf(state: SimState, wabaId: string): PhoneNumberRecord[] {
   return [...state.numbers.values()].filter((n) => n.wabaId === wabaId);
+}
+
+/** The number with these E.164 digits, on any WABA: a phone number lives on one WABA at a time. */
+export function numberByDigits(state: SimState, digits: string): PhoneNumberRecord | undefined {
+  for (const n of state.numbers.values()) if (n.displayPhoneNumber === digits) return n;
+  return undefined;
 }

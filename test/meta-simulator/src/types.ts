@@ -1,6 +1,15 @@
 /** Messages per second a number may send: 80 by default, 1000 once upgraded, 20 when shared with the WhatsApp Business app. */
 export type ThroughputTier = 20 | 80 | 1000;
-export type QualityRating = 'GREEN' | 'YELLOW' | 'RED';
+/** UNKNOWN: a number too new (or too idle) to have a rating, as Meta reports it. */
+export type QualityRating = 'GREEN' | 'YELLOW' | 'RED' | 'UNKNOWN';
+/** Meta's code_verification_status: a number added by API starts NOT_VERIFIED until verify_code succeeds. */
+export type CodeVerificationStatus = 'NOT_VERIFIED' | 'VERIFIED' | 'EXPIRED';
+/** Meta's name_status of the display name. */
+export type NameStatus = 'APPROVED' | 'PENDING_REVIEW' | 'DECLINED' | 'EXPIRED' | 'NONE';
+/** Meta's messaging_limit_tier: unique customers a business may start conversations with in 24 h. */
+export type MessagingLimitTier = 'TIER_250' | 'TIER_1K' | 'TIER_10K' | 'TIER_100K' | 'TIER_UNLIMITED';
+export type CanSendMessage = 'AVAILABLE' | 'LIMITED' | 'BLOCKED';
+export type HealthEntityType = 'PHONE_NUMBER' | 'WABA' | 'BUSINESS' | 'APP';
 export type TemplateStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'PAUSED' | 'DISABLED';
 export type TemplateCategory = 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
 export type MessageStatus = 'sent' | 'delivered' | 'read' | 'failed';
@@ -17,10 +26,18 @@ export interface AppConfig {
   fields: string[];
 }
 
+/** A Meta business portfolio (Business Manager): it owns WABAs, and its system users' tokens act for it. */
+export interface BusinessRecord {
+  id: string;
+  name: string;
+}
+
 export interface WabaRecord {
   id: string;
   name: string;
   ownerBusinessId: string;
+  /** Partner businesses the WABA is shared with (Embedded Signup): it is a *client* WABA for them. */
+  partnerBusinessIds: string[];
   /** Whether our app is in the WABA's subscribed_apps: Meta only sends a WABA's webhooks to apps subscribed to it. */
   subscribed: boolean;
   overrideCallbackUri: string | null;
@@ -38,13 +55,52 @@ export interface PhoneNumberRecord {
   registered: boolean;
   /** Two-step verification PIN, set by the first successful register. */
   pin: string | null;
+  codeVerificationStatus: CodeVerificationStatus;
+  nameStatus: NameStatus;
+  messagingLimitTier: MessagingLimitTier;
+  /** A status Meta imposed (BANNED, FLAGGED, RESTRICTED, ...), reported instead of CONNECTED/PENDING; null: none. */
+  statusOverride: string | null;
+  /** The code the last request_code "sent", until verified, replaced or expired. */
+  verification: { code: string; method: 'SMS' | 'VOICE'; language: string; sentAt: number; expiresAt: number; wrongAttempts: number } | null;
+  /** Epoch ms of recent request_code calls (rate limit). */
+  codeRequests: number[];
+  /** Epoch ms of recent register and deregister calls (Meta: 10 per number in a moving 72 h window). */
+  registerAttempts: number[];
+}
+
+/** A verification code the simulator "sent" by SMS or voice call: what the business owner's phone shows. */
+export interface SmsRecord {
+  /** The number the code was sent to, E.164 digits. */
+  phone: string;
+  phoneNumberId: string;
+  code: string;
+  method: 'SMS' | 'VOICE';
+  language: string;
+  text: string;
+  /** ISO time. */
+  sentAt: string;
+}
+
+/** A problem Meta's health_status reports on one entity (payment method, business verification, policy, ...). */
+export interface HealthIssue {
+  entityType: HealthEntityType;
+  id: string;
+  canSendMessage: Exclude<CanSendMessage, 'AVAILABLE'>;
+  errorCode: number;
+  errorDescription: string;
+  possibleSolution: string;
 }
 
 export interface TokenRecord {
   token: string;
   /** system: a system user's token, granted some WABAs; business: from Embedded Signup's code exchange, one WABA. */
   kind: 'system' | 'business';
+  /** WABAs the token may act on: granted whatsapp_business_management (and, unless in noMessaging, whatsapp_business_messaging). */
   wabaIds: string[];
+  /** WABAs of wabaIds on which whatsapp_business_messaging was not granted: sends are refused with 200. */
+  noMessaging: string[];
+  /** The business portfolio the token's (system) user belongs to. */
+  businessId: string | null;
   userId: string;
   createdAt: number;
   /** Epoch ms; null never expires (Meta's system user and business integration tokens). */
@@ -55,6 +111,8 @@ export interface CodeRecord {
   code: string;
   wabaId: string;
   phoneNumberId: string | null;
+  /** The scopes the exchanged token gets on the WABA (default both WhatsApp scopes; [] leaves the WABA out). */
+  scopes: string[];
   expiresAt: number;
   used: boolean;
 }
@@ -112,6 +170,18 @@ export interface Scenario {
   /** sync: a closed window is answered 400/131047; status: accepted, then a `failed` status with 131047 (what Meta mostly does). */
   windowErrorMode: 'sync' | 'status';
   templateReviewDelayMs: number;
+  /** A display name added by POST /{waba}/phone_numbers stays PENDING_REVIEW this long, then APPROVED. */
+  nameReviewDelayMs: number;
+  /** request_code: at most this many codes per number within codeRequestWindowMs (then 136024). */
+  maxCodeRequests: number;
+  codeRequestWindowMs: number;
+  /** A code stops working this long after it was sent. */
+  codeTtlMs: number;
+  /** verify_code: wrong codes allowed before the code is void and a new one must be requested. */
+  maxVerifyAttempts: number;
+  /** register/deregister: at most this many calls per number within registerWindowMs (then 133016). Meta: 10 in 72 h. */
+  maxRegisterAttempts: number;
+  registerWindowMs: number;
   /** auto: APPROVED unless the name contains "reject". */
   templateReview: 'auto' | 'approve' | 'reject';
   webhook: WebhookDeliverySettings;
