@@ -124,7 +124,7 @@ async function recordPlans(deps: JobDeps, messages: CommittedMessage[], instance
     });
     for (const fired of evaluation.fired) {
       const plan: StoredPlan[] = fired.actions.map(({ index, action, run, skipReason, rendered }) => ({ index, action, run, skipReason, rendered }));
-      rows.push({ tenant_id: instance.tenant_id, instance_id: instance.id, rule_id: fired.rule.id, rule_name: fired.rule.name, message_id: message.id, contact_id: message.contactId, matched: fired.matched, actions: plan });
+      rows.push({ ord: rows.length, tenant_id: instance.tenant_id, instance_id: instance.id, rule_id: fired.rule.id, rule_name: fired.rule.name, message_id: message.id, contact_id: message.contactId, matched: fired.matched, actions: plan });
       // What this rule does, as the customer's next message will find it.
       contact.lastRunAtByRule[fired.rule.id] = now;
       contact.automatedRepliesLastHour += plan.filter((p) => p.run && isReplyAction(p.action)).length;
@@ -140,10 +140,13 @@ async function recordPlans(deps: JobDeps, messages: CommittedMessage[], instance
   }
   if (rows.length === 0) return;
   await db.execute(sql`
-    insert into rule_runs (tenant_id, instance_id, rule_id, rule_name, message_id, contact_id, matched, actions)
-    select tenant_id, instance_id, rule_id, rule_name, message_id, contact_id, matched, actions
+    insert into rule_runs (tenant_id, instance_id, rule_id, rule_name, message_id, contact_id, matched, actions, created_at)
+    -- clock_timestamp() in plan order: the runs are carried out (and their replies queued) by
+    -- created_at, so a message's rules answer in their evaluation order.
+    select tenant_id, instance_id, rule_id, rule_name, message_id, contact_id, matched, actions, clock_timestamp()
     from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      as r(tenant_id uuid, instance_id uuid, rule_id uuid, rule_name text, message_id uuid, contact_id uuid, matched text, actions jsonb)
+      as r(ord int, tenant_id uuid, instance_id uuid, rule_id uuid, rule_name text, message_id uuid, contact_id uuid, matched text, actions jsonb)
+    order by ord
     -- Another worker recorded this (rule, message) first: its plan is the one carried out.
     on conflict (rule_id, message_id) do nothing`);
 }

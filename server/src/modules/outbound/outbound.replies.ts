@@ -28,17 +28,20 @@ export interface QueuedReply {
  */
 export async function queueReplies(db: Database, queues: Pick<Queues, 'outbound'>, replies: QueuedReply[], log: LogSink): Promise<Map<string, string>> {
   if (replies.length === 0) return new Map();
-  const rows = replies.map((r) => ({
+  const rows = replies.map((r, ord) => ({
+    ord,
     tenant_id: r.tenantId, instance_id: r.instanceId, phone_number_id: r.phoneNumberRowId, contact_id: r.contactId, type: r.content.type,
     text: r.content.text, payload: r.content.payload, idempotency_key: r.idempotencyKey, automation_rule_id: r.automationRuleId,
   }));
   const stored = await db.execute<{ id: string; tenant_id: string; idempotency_key: string }>(sql`
     with v as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as v(tenant_id uuid, instance_id uuid, phone_number_id uuid, contact_id uuid, type text, text text, payload jsonb, idempotency_key text, automation_rule_id uuid)
+        as v(ord int, tenant_id uuid, instance_id uuid, phone_number_id uuid, contact_id uuid, type text, text text, payload jsonb, idempotency_key text, automation_rule_id uuid)
     ), inserted as (
-      insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, type, text, payload, status, idempotency_key, automation_rule_id)
-      select tenant_id, instance_id, phone_number_id, contact_id, 'outbound', type, text, payload, 'queued', idempotency_key, automation_rule_id from v
+      insert into messages (tenant_id, instance_id, phone_number_id, contact_id, direction, type, text, payload, status, idempotency_key, automation_rule_id, created_at)
+      -- clock_timestamp(), not now(): each row its own time, in the replies' order, so a
+      -- conversation shows them (and the outbound queue takes them) in the order they were planned.
+      select tenant_id, instance_id, phone_number_id, contact_id, 'outbound', type, text, payload, 'queued', idempotency_key, automation_rule_id, clock_timestamp() from v order by ord
       on conflict (tenant_id, idempotency_key) where idempotency_key is not null do nothing
       returning id, tenant_id, idempotency_key
     )

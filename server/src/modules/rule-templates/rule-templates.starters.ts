@@ -184,7 +184,7 @@ export const STARTERS: Starter[] = [
     description: { 'pt-BR': 'Cumprimenta e passa toda conversa para uma pessoa da equipe.', en: 'Greets, then hands every conversation to a person.' },
     build: (lang) => ({
       variables: [
-        businessName(lang, t(lang, 'Escritório Lima', 'Lima & Co.')),
+        businessName(lang, t(lang, 'Escritório Lima', 'Lima & Co')),
         { name: 'greeting', type: 'multiline', label: t(lang, 'Mensagem de saudação', 'Greeting'), help: t(lang, 'Enviada antes de uma pessoa assumir.', 'Sent before a person takes over.'), example: t(lang, 'Obrigado por escrever! Uma pessoa da equipe responde em breve.', 'Thanks for writing! Someone from our team will reply shortly.'), default: t(lang, 'Obrigado por escrever! Uma pessoa da equipe responde em breve.', 'Thanks for writing! Someone from our team will reply shortly.'), required: false },
       ],
       config: {
