@@ -30,30 +30,32 @@ beforeAll(async () => {
 afterAll(async () => server?.close());
 
 /** B's object id for an argument, by its name and the type the operation returns. */
-function bIdFor(argName: string, returnType: string): string {
+function bIdFor(argName: string, returnType: string, operation: string): string {
   const byType: Record<string, string> = {
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
-    AutomationRule: b.ruleId, RuleTemplate: template.id, ID: b.ruleId, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
+    AutomationRule: b.ruleId, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
   };
   // Not ids of B's objects, though their names end in "Id": a dry run's button and list row, and a customer's WhatsApp number (B's).
   if (argName === 'buttonId' || argName === 'listRowId') return 'menu';
   if (argName === 'contactWaId') return '5511900000001';
   const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId };
-  const id = argName === 'id' ? byType[returnType] : byName[argName];
+  // Operations that return only the id they removed: B's object by the operation's name.
+  const removedBy: Record<string, string> = { deleteTenant: b.tenant.id, deleteInstance: b.instance.id, removePhoneNumber: b.phoneNumber.id, deleteAutomationRule: b.ruleId };
+  const id = argName === 'id' ? (returnType === 'ID' ? removedBy[operation] : byType[returnType]) : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
 }
 
 /** A plausible value for every argument, B's ids wherever an id goes. */
-function valueFor(name: string, type: GraphQLInputType, returnType: string): unknown {
+function valueFor(name: string, type: GraphQLInputType, returnType: string, operation: string): unknown {
   const inner = isNonNullType(type) ? type.ofType : type;
-  if (isListType(inner)) return [valueFor(name, inner.ofType, returnType)];
+  if (isListType(inner)) return [valueFor(name, inner.ofType, returnType, operation)];
   if (isInputObjectType(inner)) {
-    return Object.fromEntries(Object.values(inner.getFields()).map((f) => [f.name, valueFor(f.name, f.type, returnType)]));
+    return Object.fromEntries(Object.values(inner.getFields()).map((f) => [f.name, valueFor(f.name, f.type, returnType, operation)]));
   }
   if (isEnumType(inner)) return inner.getValues()[0].value;
   if (isScalarType(inner)) {
-    if (inner.name === 'ID' || name.endsWith('Id') || name === 'id') return bIdFor(name, returnType);
+    if (inner.name === 'ID' || name.endsWith('Id') || name === 'id') return bIdFor(name, returnType, operation);
     if (inner.name === 'Int') return name === 'first' ? 5 : name === 'throughputTier' ? 80 : name === 'seconds' ? 60 : 1;
     if (inner.name === 'Boolean') return true;
     if (inner.name === 'DateTimeISO') return name === 'until' ? '2100-01-01T00:00:00Z' : '2000-01-01T00:00:00Z';
@@ -83,7 +85,7 @@ function operationFor(kind: 'query' | 'mutation', field: GraphQLField<unknown, u
   const returnType = getNamedType(field.type).name;
   const variables: Record<string, unknown> = {};
   const args = field.args.map((arg: GraphQLArgument) => {
-    variables[arg.name] = valueFor(arg.name, arg.type, returnType);
+    variables[arg.name] = valueFor(arg.name, arg.type, returnType, field.name);
     return { decl: `$${arg.name}: ${arg.type.toString()}`, use: `${arg.name}: $${arg.name}` };
   });
   // Filters carrying B's tenant id probe list queries; other fields get the viewer's own data.

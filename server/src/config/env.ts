@@ -70,6 +70,7 @@ export const envSpec = {
   OUTBOUND_SWEEP_AFTER_MS: variable({ description: 'a queued outbound message that has not moved for this long and has no job (or one out of attempts) is re-enqueued (long: a job may wait minutes for a busy number, and deployments sharing a database must not take each other\'s messages)', expects: 'milliseconds', default: '600000', parse: integer(0) }),
   SWEEP_INTERVAL_MS: variable({ description: 'how often a worker looks for stored webhook events the queue lost', expects: 'milliseconds, 0 to disable', default: '5000', parse: integer(0) }),
   SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: integer(0) }),
+  API_RATE_LIMIT_PER_MINUTE: variable({ description: 'GraphQL calls a tenant API key may make per minute (a key can be given its own budget); the operator key is not limited', expects: 'an integer 1-1000000', default: '600', parse: integer(1, 1_000_000) }),
   WEBHOOK_COMMIT_TIMEOUT_MS: variable({ description: 'a webhook whose commit in Postgres has not come back in this time is answered 503 (Meta retries it): a hung database or network must not hold Meta\'s requests open', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
   DEMO: variable({ description: 'pnpm start: run the Meta simulator, a demo tenant and live traffic', expects: 'true, false or auto (on when META_GRAPH_URL is not set)', default: 'auto', parse: (raw) => {
     if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);

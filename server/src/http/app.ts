@@ -17,7 +17,9 @@ import { buildAppSchema } from '../graphql/build-schema.js';
 import { queryLimits } from '../graphql/limits.js';
 import { createFormatError } from '../graphql/format-error.js';
 import type { RedisPubSub } from '../graphql/pubsub.js';
-import { DomainError } from '../lib/errors.js';
+import { DomainError, RateLimitedError } from '../lib/errors.js';
+import { ApiRateLimiter } from '../modules/auth/auth.rate-limit.js';
+import { queuePrefix } from '../queue/connection.js';
 import { withTimeout } from '../lib/timeout.js';
 import { sharedSubscriptions } from '../graphql/shared-subscriptions.js';
 import { viewerScope } from '../modules/auth/auth.viewer.js';
@@ -113,10 +115,17 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
       metrics.graphqlInternalErrors.inc({ field: root === undefined ? 'none' : rootFields.has(String(root)) ? String(root) : 'other' });
     },
   });
+  const rateLimiter = new ApiRateLimiter(deps.redis, queuePrefix(deps.env.WABAHUB_QUEUE_PREFIX), deps.env.API_RATE_LIMIT_PER_MINUTE);
   const authenticate = async (authorization: string | undefined, log: LogSink = logger): Promise<AppContext> => {
     try {
-      return { viewer: await services.auth.authenticate(authorization), services, log };
+      const viewer = await services.auth.authenticate(authorization);
+      // Every call counts against its key's budget, a subscription once when it connects.
+      await rateLimiter.take(viewer);
+      return { viewer, services, log };
     } catch (error) {
+      if (error instanceof RateLimitedError) {
+        throw new GraphQLError(error.message, { extensions: { ...error.details, code: error.code, http: { status: 429, headers: new Map([['retry-after', String(error.retryAfterSeconds)]]) } } });
+      }
       // Rejected before validation, so unauthenticated callers never see field suggestions.
       if (error instanceof DomainError) throw new GraphQLError(error.message, { extensions: { code: error.code, http: { status: 401 } } });
       throw error;
@@ -135,6 +144,10 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         async requestDidStart() {
           return {
             async didResolveOperation({ operation, operationName, request, contextValue }) {
+              // A read key reads: queries and subscriptions, never a mutation.
+              if (operation?.operation === 'mutation' && contextValue.viewer.kind === 'tenant' && contextValue.viewer.scope === 'read') {
+                throw new GraphQLError('this API key is read-only (scope read): mutations need a key with scope full', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+              }
               // Variables at debug only, and redacted by path like every line (tokens, keys, PINs).
               contextValue.log?.debug({ operation: operation?.operation, operationName, variables: request.variables }, 'graphql operation');
             },

@@ -9,7 +9,8 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'QUERY_TOO_COMPLEX'
   | 'WINDOW_CLOSED'
-  | 'META_ERROR';
+  | 'META_ERROR'
+  | 'RATE_LIMITED';
 
 export class DomainError extends Error {
   constructor(
@@ -51,6 +52,13 @@ export class WindowClosedError extends DomainError {
 export class MetaRequestError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('META_ERROR', message, details);
+  }
+}
+
+/** A key spent its budget of calls; `retryAfterSeconds` says when the next window starts. */
+export class RateLimitedError extends DomainError {
+  constructor(readonly retryAfterSeconds: number, limitPerMinute: number) {
+    super('RATE_LIMITED', `this API key made more than ${limitPerMinute} calls in a minute; try again in ${retryAfterSeconds} s`, { retryAfterSeconds, limitPerMinute });
   }
 }
 

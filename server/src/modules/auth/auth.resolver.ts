@@ -1,4 +1,4 @@
-import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import type { AppContext } from '../../graphql/context.js';
 import { Tenant } from '../tenants/tenants.types.js';
 import { ApiKey, CreatedApiKey, ViewerInfo } from './auth.types.js';
@@ -16,9 +16,11 @@ export class AuthResolver {
   async createApiKey(
     @Arg('tenantId', () => ID, { description: 'The tenant the key will act for.' }) tenantId: string,
     @Arg('name', () => String, { nullable: true, description: 'A label for people.' }) name: string | null,
+    @Arg('scope', () => String, { nullable: true, description: 'read (queries and subscriptions only) or full (default: mutations too).' }) scope: string | null,
+    @Arg('rateLimitPerMinute', () => Int, { nullable: true, description: 'Calls per minute this key may make (operator only); the platform default when absent.' }) rateLimitPerMinute: number | null,
     @Ctx() { viewer, services }: AppContext,
   ): Promise<CreatedApiKey> {
-    const { row, secret } = await services.auth.create(viewer, tenantId, name);
+    const { row, secret } = await services.auth.create(viewer, tenantId, name, { scope, rateLimitPerMinute });
     return { apiKey: ApiKey.from(row), secret };
   }
 

@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { Tenant } from '../tenants/tenants.types.js';
 import type { ApiKeyRow } from './api-keys.table.js';
 
@@ -21,6 +21,12 @@ export class ApiKey {
 
   @Field(() => Date, { nullable: true, description: 'When the key was last used (to the minute).' })
   lastUsedAt!: Date | null;
+
+  @Field(() => String, { description: 'read (queries and subscriptions only) or full (mutations too).' })
+  scope!: string;
+
+  @Field(() => Int, { nullable: true, description: 'Calls per minute it may make; null: the platform default (API_RATE_LIMIT_PER_MINUTE).' })
+  rateLimitPerMinute!: number | null;
 
   @Field(() => Date, { nullable: true, description: 'When the key was revoked; a revoked key no longer authenticates.' })
   revokedAt!: Date | null;

@@ -1,7 +1,10 @@
 import { ForbiddenError } from '../../lib/errors.js';
 
 // Who is calling: the operator (sees and manages everything) or one tenant's API key.
-export type Viewer = { kind: 'operator' } | { kind: 'tenant'; tenantId: string; apiKeyId: string };
+export type Viewer =
+  | { kind: 'operator' }
+  /** `scope` read: queries and subscriptions only. `rateLimitPerMinute`: the key's budget (null: the default). */
+  | { kind: 'tenant'; tenantId: string; apiKeyId: string; scope?: 'read' | 'full'; rateLimitPerMinute?: number | null };
 
 export const OPERATOR: Viewer = { kind: 'operator' };
 

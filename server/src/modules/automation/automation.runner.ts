@@ -52,6 +52,8 @@ export async function runAutomation(deps: JobDeps, committed: CommittedMessage[]
     select i.id, i.tenant_id, i.name, i.timezone, i.business_hours, i.handoff_timeout_hours, i.reply_limit_per_hour,
            p.id as phone_number_row_id, p.phone_number_id as meta_number_id, p.waba_id, p.access_token
     from instances i join phone_numbers p on p.id = i.phone_number_id
+      -- A disabled tenant's automation waits (its traffic is still stored).
+      join tenants t on t.id = i.tenant_id and t.disabled_at is null
     where i.id = any(${pgArray(instanceIds)}::uuid[]) and i.status = 'active'`)].map((i) => [i.id, i]));
   const rules = [...await db.execute<RuleRow>(sql`
     select id, instance_id, name, enabled, trigger, conditions, actions, stop from automation_rules

@@ -33,6 +33,11 @@ export class InstanceResolver {
     return PhoneNumber.from(await services.phoneNumbers.findOrFail(viewer, instance.phoneNumberId));
   }
 
+  @Mutation(() => ID, { description: 'Delete an instance: its rules and their runs go; its number, contacts and messages stay. Returns its id.' })
+  async deleteInstance(@Arg('id', () => ID, { description: 'The instance.' }) id: string, @Ctx() { viewer, services }: AppContext) {
+    return (await services.instances.delete(viewer, id)).id;
+  }
+
   @FieldResolver(() => [AutomationRule], { description: 'The automation rules, in evaluation order.' })
   async automationRules(@Root() instance: Instance, @Ctx() { viewer, services }: AppContext) {
     return (await services.automation.listForInstance(viewer, instance.id)).map(AutomationRule.from);

@@ -52,6 +52,13 @@ export class InstanceService {
     }
   }
 
+  /** Deletes an instance: its rules and their runs go; its number, contacts and messages stay (messages keep no instance). */
+  async delete(viewer: Viewer, id: string): Promise<InstanceRow> {
+    const existing = await this.findOrFail(viewer, id);
+    await this.db.delete(instances).where(and(eq(instances.id, existing.id), eq(instances.tenantId, existing.tenantId)));
+    return existing;
+  }
+
   async update(viewer: Viewer, input: {
     id: string; name?: string | null; timezone?: string | null; status?: string | null; businessHours?: BusinessHours['days'] | null; holidays?: string[] | null;
     handoffTimeoutHours?: number | null; replyLimitPerHour?: number | null;

@@ -22,6 +22,11 @@ export class PhoneNumberResolver {
     return PhoneNumber.from(await services.phoneNumbers.resume(viewer, id));
   }
 
+  @Mutation(() => ID, { description: 'Remove a number from wabahub: its instance, contacts and messages go with it, and its Phone Number ID may be registered again. Meta keeps the number. Returns its id.' })
+  async removePhoneNumber(@Arg('id', () => ID, { description: "wabahub's PhoneNumber id or Meta's Phone Number ID." }) id: string, @Ctx() { viewer, services }: AppContext) {
+    return (await services.phoneNumbers.remove(viewer, id)).id;
+  }
+
   @FieldResolver(() => Instance, { nullable: true, description: 'The instance running on this number, if any.' })
   async instance(@Root() number: PhoneNumber, @Ctx() { services }: AppContext) {
     const row = await services.instances.findByPhoneNumber(number.id);

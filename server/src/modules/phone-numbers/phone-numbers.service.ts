@@ -120,6 +120,16 @@ export class PhoneNumberService {
     }
   }
 
+  /**
+   * Removes a number from wabahub: its instance, contacts and messages go with it, and its
+   * Phone Number ID is free to register again (for this tenant or another). Meta keeps the number.
+   */
+  async remove(viewer: Viewer, ref: string): Promise<PhoneNumberRow> {
+    const number = await this.findByRef(viewer, ref);
+    await this.db.delete(phoneNumbers).where(and(eq(phoneNumbers.id, number.id), eq(phoneNumbers.tenantId, number.tenantId)));
+    return number;
+  }
+
   /** The token to call Meta with for this number: its own business token, else the app's. */
   tokenFor(row: PhoneNumberRow, systemToken: string): string {
     return row.accessToken ? decryptSecret(row.accessToken, this.secretsKey) : systemToken;

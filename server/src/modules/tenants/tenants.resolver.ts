@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
 import { ApiKey } from '../auth/auth.types.js';
-import { CreateTenantInput, TenantFilter } from './tenants.inputs.js';
+import { CreateTenantInput, TenantFilter, UpdateTenantInput } from './tenants.inputs.js';
 import { Tenant, TenantConnection } from './tenants.types.js';
 
 @Resolver(() => Tenant)
@@ -20,6 +20,16 @@ export class TenantResolver {
   @Mutation(() => Tenant, { description: 'Create a tenant (operator only).' })
   async createTenant(@Arg('input', () => CreateTenantInput, { description: 'The new tenant.' }) input: CreateTenantInput, @Ctx() { viewer, services }: AppContext) {
     return Tenant.from(await services.tenants.create(viewer, input));
+  }
+
+  @Mutation(() => Tenant, { description: 'Rename a tenant (the tenant may), or disable or enable it (operator only).' })
+  async updateTenant(@Arg('input', () => UpdateTenantInput, { description: 'The tenant and what changes.' }) input: UpdateTenantInput, @Ctx() { viewer, services }: AppContext) {
+    return Tenant.from(await services.tenants.update(viewer, input));
+  }
+
+  @Mutation(() => ID, { description: 'Delete a tenant and all its data (operator only): its numbers are released for anyone to register again. Returns its id.' })
+  async deleteTenant(@Arg('id', () => ID, { description: 'The tenant.' }) id: string, @Ctx() { viewer, services }: AppContext) {
+    return (await services.tenants.delete(viewer, id)).id;
   }
 
   @FieldResolver(() => [ApiKey], { description: "The tenant's API keys (never their secrets)." })

@@ -10,11 +10,14 @@ export class Tenant {
   @Field(() => String, { description: 'Display name of the client.' })
   name!: string;
 
+  @Field(() => Boolean, { description: 'Whether the tenant is disabled: its keys do not authenticate and its automation waits.' })
+  disabled!: boolean;
+
   @Field(() => Date, { description: 'When the tenant was created.' })
   createdAt!: Date;
 
   static from(row: TenantRow): Tenant {
-    return Object.assign(new Tenant(), { id: row.id, name: row.name, createdAt: row.createdAt });
+    return Object.assign(new Tenant(), { id: row.id, name: row.name, disabled: row.disabledAt !== null, createdAt: row.createdAt });
   }
 }
 
