@@ -90,7 +90,7 @@ export interface AutomationRule {
   trigger: RuleTrigger; conditions: RuleCondition[]; actions: RuleAction[]; runCount: number; lastRunAt: string | null; ruleTemplateId: string | null;
 }
 export interface RulesInstance {
-  id: string; tenantId: string; name: string; status: string; timezone: string;
+  id: string; tenantId: string; name: string; status: string; timezone: string; handoffTimeoutHours: number;
   phoneNumber: { id: string; phoneNumberId: string; displayPhoneNumber: string };
   automationRules: AutomationRule[];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byDay, contactLabel, dayLabel, initialsOf, ruleNamesByMessage, skippedOf, windowOf } from './conversationView';
+import { byDay, contactLabel, dayLabel, initialsOf, listTime, ruleNamesByMessage, skippedOf, windowOf } from './conversationView';
 
 const NOW = new Date('2026-05-04T15:00:00');
 
@@ -46,5 +46,14 @@ describe('byDay / dayLabel', () => {
     const days = byDay([at('2026-05-01T10:00:00'), at('2026-05-03T09:00:00'), at('2026-05-03T23:00:00'), at('2026-05-04T08:00:00')], NOW);
     expect(days.map((d) => [d.label, d.messages.length])).toEqual([[dayLabel(new Date('2026-05-01T10:00:00').toISOString(), NOW), 1], ['Yesterday', 2], ['Today', 1]]);
     expect(days[0].label).not.toMatch(/Today|Yesterday/);
+  });
+});
+
+describe('listTime', () => {
+  it('says the time today, Yesterday, else the date', () => {
+    expect(listTime(new Date('2026-05-04T09:05:00').toISOString(), NOW)).toMatch(/09.05/);
+    expect(listTime(new Date('2026-05-03T09:05:00').toISOString(), NOW)).toBe('Yesterday');
+    expect(listTime(new Date('2026-04-20T09:05:00').toISOString(), NOW)).toMatch(/20/);
+    expect(listTime(null, NOW)).toBe('');
   });
 });

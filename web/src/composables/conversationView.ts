@@ -67,3 +67,14 @@ export function byDay<T extends { createdAt: string }>(messages: T[], now = new 
   }
   return days.map(({ label, messages: list }) => ({ label, messages: list }));
 }
+
+const hourMinute = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const shortDate = new Intl.DateTimeFormat(undefined, { day: '2-digit', month: '2-digit' });
+
+/** When the last message was, as an inbox says it: the time today, "Yesterday", else the date. */
+export function listTime(iso: string | null | undefined, now = new Date()): string {
+  if (!iso) return '';
+  const label = dayLabel(iso, now);
+  if (label === 'Today') return hourMinute.format(new Date(iso));
+  return label === 'Yesterday' ? label : shortDate.format(new Date(iso));
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLRequestError } from '../api/client';
-import type { AutomationRule } from '../api/types';
+import type { AutomationRule, RuleTrigger } from '../api/types';
 import {
   actionOf, describeTrigger, draftOf, emptyRule, errorSlots, moved, newAction, newButton, newRow, newSection, placeError, replyIdsOf, ruleErrorsOf, ruleInputOf, zonedTimeToUtc,
 } from './ruleForm';
@@ -35,7 +35,7 @@ describe('draftOf / ruleInputOf', () => {
   it.each([
     { type: 'first_message' }, { type: 'any_message' }, { type: 'outside_business_hours' }, { type: 'inside_business_hours' },
     { type: 'button_reply', buttonId: 'pizza' }, { type: 'list_reply', rowId: 'a' }, { type: 'message_type', messageTypes: ['image', 'audio'] },
-  ] as const)('round-trips the $type trigger with only its own fields', (trigger) => {
+  ] as RuleTrigger[])('round-trips the $type trigger with only its own fields', (trigger) => {
     expect(ruleInputOf(draftOf(stored({ trigger }))).trigger).toEqual(trigger);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bubbleOf, skipReasonText, tickOf } from './whatsappBubble';
+import { bubbleOf, markup, skipReasonText, tickOf } from './whatsappBubble';
 
 describe('bubbleOf', () => {
   it('reads our send bodies: text, buttons, list, template, media', () => {
@@ -41,5 +41,19 @@ describe('skipReasonText', () => {
     expect(skipReasonText('window_closed')).toContain('24-hour window');
     expect(skipReasonText('reply_limit')).toContain('this hour');
     expect(skipReasonText('template "x" is PAUSED')).toBe('template "x" is PAUSED');
+  });
+});
+
+describe('markup', () => {
+  it("reads WhatsApp's *bold*, _italic_, ~strike~ and ```mono```", () => {
+    expect(markup('Nosso *cardápio* de _hoje_: ~R$ 30~ ```R$ 25```')).toEqual([
+      { text: 'Nosso ' }, { text: 'cardápio', bold: true }, { text: ' de ' }, { text: 'hoje', italic: true }, { text: ': ' }, { text: 'R$ 30', strike: true }, { text: ' ' }, { text: 'R$ 25', mono: true },
+    ]);
+  });
+
+  it('leaves markers that do not hug a word, or sit inside one, as they are', () => {
+    expect(markup('2 * 3 * 4')).toEqual([{ text: '2 * 3 * 4' }]);
+    expect(markup('snake_case_name')).toEqual([{ text: 'snake_case_name' }]);
+    expect(markup('')).toEqual([]);
   });
 });

@@ -105,3 +105,27 @@ export function skipReasonText(reason: string | null | undefined): string {
   if (reason === 'reply_limit') return 'too many automated replies to this customer this hour';
   return reason;
 }
+
+export interface Span { text: string; bold?: boolean; italic?: boolean; strike?: boolean; mono?: boolean }
+
+/**
+ * WhatsApp's own formatting, as the customer will see it: *bold*, _italic_, ~strikethrough~ and
+ * ```monospace```, not nested. Markers must hug a word on both sides ("2 * 3 * 4" stays as is).
+ * Returns plain spans: the page renders them as text, never as HTML.
+ */
+export function markup(text: string): Span[] {
+  const spans: Span[] = [];
+  const pattern = /```([\s\S]+?)```|([*_~])(?=\S)([^\n]*?\S)\2(?![\p{L}\p{N}])/gu;
+  let last = 0;
+  for (const m of text.matchAll(pattern)) {
+    const start = m.index ?? 0;
+    // An opening marker inside a word ("snake_case_name") is not formatting.
+    if (m[2] && start > 0 && /[\p{L}\p{N}]/u.test(text[start - 1])) continue;
+    if (start > last) spans.push({ text: text.slice(last, start) });
+    if (m[1] !== undefined) spans.push({ text: m[1], mono: true });
+    else spans.push({ text: m[3], ...(m[2] === '*' ? { bold: true } : m[2] === '_' ? { italic: true } : { strike: true }) });
+    last = start + m[0].length;
+  }
+  if (last < text.length) spans.push({ text: text.slice(last) });
+  return spans;
+}
