@@ -35,7 +35,7 @@ export const ACTIONS: { type: ActionType; label: string; reply: boolean }[] = [
   { type: 'reply_buttons', label: 'Reply with buttons', reply: true },
   { type: 'reply_list', label: 'Reply with a list', reply: true },
   { type: 'reply_template', label: 'Reply with a template', reply: true },
-  { type: 'reply_media', label: 'Reply with an image or document', reply: true },
+  { type: 'reply_media', label: 'Reply with image / document', reply: true },
   { type: 'mark_read', label: 'Mark as read', reply: false },
   { type: 'add_tag', label: 'Add a tag', reply: false },
   { type: 'remove_tag', label: 'Remove a tag', reply: false },
