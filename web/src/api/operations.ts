@@ -69,7 +69,10 @@ export const NUMBER_THROUGHPUT = `query NumberThroughput { numberThroughput(firs
 // Automation rules and conversations (issue 17).
 const RULE_FIELDS = 'id tenantId instanceId name position enabled stop trigger conditions actions runCount lastRunAt ruleTemplateId';
 export const INSTANCE_RULES = `query InstanceRules($id: ID!) {
-  instance(id: $id) { id tenantId name status timezone handoffTimeoutHours phoneNumber { id phoneNumberId displayPhoneNumber } automationRules { ${RULE_FIELDS} } }
+  instance(id: $id) {
+    id tenantId name status timezone handoffTimeoutHours phoneNumber { id phoneNumberId displayPhoneNumber } automationRules { ${RULE_FIELDS} }
+    appliedTemplate { version upgradeAvailable template { id name } heldRules { ruleId status template language reason fix } }
+  }
 }`;
 export const CREATE_AUTOMATION_RULE = `mutation CreateAutomationRule($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) { ${RULE_FIELDS} } }`;
 export const UPDATE_AUTOMATION_RULE = `mutation UpdateAutomationRule($input: UpdateAutomationRuleInput!) { updateAutomationRule(input: $input) { ${RULE_FIELDS} } }`;

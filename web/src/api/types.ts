@@ -93,6 +93,11 @@ export interface RulesInstance {
   id: string; tenantId: string; name: string; status: string; timezone: string; handoffTimeoutHours: number;
   phoneNumber: { id: string; phoneNumberId: string; displayPhoneNumber: string };
   automationRules: AutomationRule[];
+  /** The configuration template the instance runs, if any: its rules come first; some may wait on Meta. */
+  appliedTemplate: {
+    version: number; upgradeAvailable: boolean; template: { id: string; name: string };
+    heldRules: { ruleId: string; status: string; template: string; language: string; reason: string; fix: string }[];
+  } | null;
 }
 
 export type VerdictOutcome = 'fired' | 'no_match' | 'condition_failed' | 'disabled' | 'not_reached' | 'paused_for_handoff';
