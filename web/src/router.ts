@@ -8,6 +8,8 @@ declare module 'vue-router' {
     title?: string;
     section?: string;
     public?: boolean;
+    /** The navigation entry a page belongs to, when its own path is not under it (an instance's rules → Instances). */
+    nav?: string;
   }
 }
 
@@ -20,9 +22,11 @@ const routes: RouteRecordRaw[] = [
   { path: '/tenants', name: 'tenants', component: () => import('./pages/TenantsPage.vue'), meta: { title: 'Tenants', section: 'Setup' } },
   { path: '/numbers', name: 'numbers', component: () => import('./pages/PhoneNumbersPage.vue'), meta: { title: 'Phone numbers', section: 'Setup' } },
   { path: '/instances', name: 'instances', component: () => import('./pages/InstancesPage.vue'), meta: { title: 'Instances', section: 'Setup' } },
+  { path: '/instances/:id/rules', name: 'rules', component: () => import('./pages/RulesPage.vue'), meta: { title: 'Rules', section: 'Setup', nav: '/instances' } },
   { path: '/templates', name: 'templates', component: () => import('./pages/RuleTemplatesPage.vue'), meta: { title: 'Rule templates', section: 'Setup' } },
   { path: '/webhook-events', name: 'webhook-events', component: () => import('./pages/WebhookEventsPage.vue'), meta: { title: 'Webhook events', section: 'Monitor' } },
   { path: '/compose', name: 'compose', component: () => import('./pages/ComposerPage.vue'), meta: { title: 'Compose', section: 'Messaging' } },
+  { path: '/conversations/:contactId?', name: 'conversations', component: () => import('./pages/ConversationsPage.vue'), meta: { title: 'Conversations', section: 'Messaging', nav: '/conversations' } },
   { path: '/campaigns', name: 'campaigns', component: () => import('./pages/CampaignsPage.vue'), meta: { title: 'Campaigns', section: 'Messaging' } },
   { path: '/campaigns/:id', name: 'campaign', component: () => import('./pages/CampaignPage.vue'), meta: { title: 'Campaign', section: 'Messaging' } },
   { path: '/:pathMatch(.*)*', redirect: '/live' },

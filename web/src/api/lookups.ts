@@ -8,7 +8,7 @@ import type { Connection } from './types';
 
 export interface TenantOption { id: string; name: string }
 export interface NumberOption { id: string; tenantId: string; phoneNumberId: string; displayPhoneNumber: string; throughputTier: number; instance: { id: string } | null }
-export interface InstanceOption { id: string; tenantId: string; name: string; phoneNumber: { phoneNumberId: string; displayPhoneNumber: string } }
+export interface InstanceOption { id: string; tenantId: string; name: string; phoneNumber: { id: string; phoneNumberId: string; displayPhoneNumber: string } }
 
 export const tenantOptions = createLookup<TenantOption>(async () =>
   (await gql<{ tenants: Connection<TenantOption> }>(TENANT_OPTIONS)).tenants.edges.map((e) => e.node));

@@ -21,7 +21,7 @@ export const ADD_PHONE_NUMBER = `mutation AddPhoneNumber($input: AddPhoneNumberI
 export const INSTANCES = `query Instances($first: Int, $after: String, $filter: InstanceFilter) {
   instances(first: $first, after: $after, filter: $filter) { edges { node { id tenantId name status timezone createdAt phoneNumber { id phoneNumberId displayPhoneNumber } automationRules { id name enabled } } } ${PAGE} }
 }`;
-export const INSTANCE_OPTIONS = `query InstanceOptions { instances(first: 100) { edges { node { id tenantId name phoneNumber { phoneNumberId displayPhoneNumber } } } totalCount } }`;
+export const INSTANCE_OPTIONS = `query InstanceOptions { instances(first: 100) { edges { node { id tenantId name phoneNumber { id phoneNumberId displayPhoneNumber } } } totalCount } }`;
 export const CREATE_INSTANCE = `mutation CreateInstance($input: CreateInstanceInput!) { createInstance(input: $input) { id } }`;
 export const UPDATE_INSTANCE = `mutation UpdateInstance($input: UpdateInstanceInput!) { updateInstance(input: $input) { id status } }`;
 
@@ -65,3 +65,35 @@ export const RESUME_CAMPAIGN = `mutation ResumeCampaign($id: ID!) { resumeCampai
 export const CANCEL_CAMPAIGN = `mutation CancelCampaign($id: ID!) { cancelCampaign(id: $id) { id state } }`;
 export const CAMPAIGN_PROGRESS = `subscription CampaignProgress($id: ID!) { campaignProgress(id: $id) { campaignId state total queued sending sent delivered read failed unknown updatedAt } }`;
 export const NUMBER_THROUGHPUT = `query NumberThroughput { numberThroughput(first: 50) { edges { node { tier lastSecond lastMinute busiestSecond phoneNumber { id tenantId phoneNumberId displayPhoneNumber } } } totalCount } }`;
+
+// Automation rules and conversations (issue 17).
+const RULE_FIELDS = 'id tenantId instanceId name position enabled stop trigger conditions actions runCount lastRunAt ruleTemplateId';
+export const INSTANCE_RULES = `query InstanceRules($id: ID!) {
+  instance(id: $id) {
+    id tenantId name status timezone handoffTimeoutHours phoneNumber { id phoneNumberId displayPhoneNumber } automationRules { ${RULE_FIELDS} }
+    appliedTemplate { version upgradeAvailable template { id name } heldRules { ruleId status template language reason fix } }
+  }
+}`;
+export const CREATE_AUTOMATION_RULE = `mutation CreateAutomationRule($input: CreateAutomationRuleInput!) { createAutomationRule(input: $input) { ${RULE_FIELDS} } }`;
+export const UPDATE_AUTOMATION_RULE = `mutation UpdateAutomationRule($input: UpdateAutomationRuleInput!) { updateAutomationRule(input: $input) { ${RULE_FIELDS} } }`;
+export const DELETE_AUTOMATION_RULE = `mutation DeleteAutomationRule($id: ID!) { deleteAutomationRule(id: $id) }`;
+export const REORDER_AUTOMATION_RULES = `mutation ReorderAutomationRules($instanceId: ID!, $ruleIds: [ID!]!) { reorderAutomationRules(instanceId: $instanceId, ruleIds: $ruleIds) { ${RULE_FIELDS} } }`;
+export const TEST_AUTOMATION_RULES = `query TestAutomationRules($input: TestAutomationRulesInput!) {
+  testAutomationRules(input: $input) { verdicts { ruleId name outcome reason } replies { ruleId ruleName actionIndex type text payload sent skipReason } }
+}`;
+
+const CONTACT_FIELDS = 'id tenantId waId name phoneNumberId tags createdAt inHandoff handoffStartedAt handoffExpiresAt handoffNote lastInboundAt windowClosesAt';
+export const CONVERSATIONS = `query Conversations($first: Int, $after: String, $filter: ConversationFilter) {
+  conversations(first: $first, after: $after, filter: $filter) { edges { node { id instanceId state unreadCount contact { ${CONTACT_FIELDS} } lastMessage { id direction type text status createdAt } } } ${PAGE} }
+}`;
+export const CONVERSATION = `query Conversation($contactId: ID!) {
+  conversation(contactId: $contactId) {
+    contact { ${CONTACT_FIELDS} }
+    messages { id direction type text payload status createdAt instanceId automationRuleId errorTitle errorCode errorDetail answeredBy { id ruleId ruleName status matched actions outboundMessageIds } }
+  }
+}`;
+export const MARK_CONVERSATION_READ = `mutation MarkConversationRead($contactId: ID!) { markConversationRead(contactId: $contactId) { id } }`;
+export const RESOLVE_HANDOFF = `mutation ResolveHandoff($contactId: ID!) { resolveHandoff(contactId: $contactId) { ${CONTACT_FIELDS} } }`;
+export const TAG_CONTACT = `mutation TagContact($contactId: ID!, $tag: String!) { tagContact(contactId: $contactId, tag: $tag) { ${CONTACT_FIELDS} } }`;
+export const UNTAG_CONTACT = `mutation UntagContact($contactId: ID!, $tag: String!) { untagContact(contactId: $contactId, tag: $tag) { ${CONTACT_FIELDS} } }`;
+export const SEND_REPLY = `mutation SendReply($input: SendMessageInput!) { sendMessage(input: $input) { id direction type text payload status createdAt instanceId automationRuleId errorTitle errorCode errorDetail answeredBy { id ruleId ruleName status matched actions outboundMessageIds } } }`;

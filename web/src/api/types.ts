@@ -24,7 +24,7 @@ export interface Instance {
 export interface RuleTemplateVariable { name: string; description: string; required: boolean; default: string | null }
 export interface RuleTemplate { id: string; name: string; description: string; version: number; variables: RuleTemplateVariable[]; rules: unknown; updatedAt: string }
 
-export const ACTIVITY_KINDS = ['inbound_message', 'outbound_message', 'status', 'template_status', 'account_update', 'unrouted', 'rejected'] as const;
+export const ACTIVITY_KINDS = ['inbound_message', 'outbound_message', 'status', 'template_status', 'account_update', 'unrouted', 'rejected', 'rule_fired', 'handoff'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 export interface Activity {
@@ -51,3 +51,75 @@ export interface Campaign {
   createdAt: string; startedAt: string | null; finishedAt: string | null; progress: CampaignProgress;
 }
 export interface NumberThroughput { tier: number; lastSecond: number; lastMinute: number; busiestSecond: number; phoneNumber: { id: string; tenantId: string; phoneNumberId: string; displayPhoneNumber: string } }
+
+// Automation rules (issue 17): the rule language of server/src/modules/automation/rules.schema.ts,
+// as the API answers it (stored form: `actions`, never the legacy `action`).
+
+export const KEYWORD_MATCHES = ['contains', 'exact', 'starts_with', 'regex'] as const;
+export type KeywordMatch = (typeof KEYWORD_MATCHES)[number];
+export const TRIGGER_MESSAGE_TYPES = ['image', 'audio', 'video', 'document', 'location', 'contacts', 'sticker'] as const;
+
+export type RuleTrigger =
+  | { type: 'keyword'; keywords: string[]; match: KeywordMatch }
+  | { type: 'first_message' | 'outside_business_hours' | 'inside_business_hours' | 'any_message' }
+  | { type: 'button_reply'; buttonId: string }
+  | { type: 'list_reply'; rowId: string }
+  | { type: 'message_type'; messageTypes: string[] };
+export type TriggerType = RuleTrigger['type'];
+
+export type RuleCondition =
+  | { type: 'contact_has_tag' | 'contact_lacks_tag'; tag: string }
+  | { type: 'cooldown'; hours: number }
+  | { type: 'not_in_handoff' };
+export type ConditionType = RuleCondition['type'];
+
+export interface ListSection { title?: string; rows: { id: string; title: string; description?: string }[] }
+export type RuleAction =
+  | { type: 'reply_text'; text: string }
+  | { type: 'reply_buttons'; text: string; buttons: { id: string; title: string }[] }
+  | { type: 'reply_list'; text: string; button: string; sections: ListSection[] }
+  | { type: 'reply_template'; template: string; language: string; parameters: string[] }
+  | { type: 'reply_media'; mediaType: 'image' | 'document'; link: string; caption?: string; filename?: string }
+  | { type: 'mark_read' }
+  | { type: 'add_tag' | 'remove_tag'; tag: string }
+  | { type: 'handoff'; note?: string };
+export type ActionType = RuleAction['type'];
+
+export interface AutomationRule {
+  id: string; tenantId: string; instanceId: string; name: string; position: number; enabled: boolean; stop: boolean;
+  trigger: RuleTrigger; conditions: RuleCondition[]; actions: RuleAction[]; runCount: number; lastRunAt: string | null; ruleTemplateId: string | null;
+}
+export interface RulesInstance {
+  id: string; tenantId: string; name: string; status: string; timezone: string; handoffTimeoutHours: number;
+  phoneNumber: { id: string; phoneNumberId: string; displayPhoneNumber: string };
+  automationRules: AutomationRule[];
+  /** The configuration template the instance runs, if any: its rules come first; some may wait on Meta. */
+  appliedTemplate: {
+    version: number; upgradeAvailable: boolean; template: { id: string; name: string };
+    heldRules: { ruleId: string; status: string; template: string; language: string; reason: string; fix: string }[];
+  } | null;
+}
+
+export type VerdictOutcome = 'fired' | 'no_match' | 'condition_failed' | 'disabled' | 'not_reached' | 'paused_for_handoff';
+export interface RuleVerdict { ruleId: string; name: string; outcome: VerdictOutcome | string; reason: string }
+export interface AutomationReply { ruleId: string; ruleName: string; actionIndex: number; type: string; text: string | null; payload: unknown; sent: boolean; skipReason: string | null }
+export interface AutomationTestResult { verdicts: RuleVerdict[]; replies: AutomationReply[] }
+
+// Conversations (issue 17).
+
+export interface Contact {
+  id: string; tenantId: string; waId: string; name: string | null; phoneNumberId: string; tags: string[]; createdAt: string;
+  inHandoff: boolean; handoffStartedAt: string | null; handoffExpiresAt: string | null; handoffNote: string | null;
+  lastInboundAt: string | null; windowClosesAt: string | null;
+}
+export interface RuleRunSummary { id: string; ruleId: string; ruleName: string; status: string; matched: string; actions: unknown; outboundMessageIds: string[] }
+export interface ThreadMessage {
+  id: string; direction: 'inbound' | 'outbound' | string; type: string; text: string | null; payload: unknown; status: string; createdAt: string;
+  instanceId: string | null; automationRuleId: string | null; errorTitle: string | null; errorCode: number | null; errorDetail: string | null;
+  answeredBy: RuleRunSummary[];
+}
+export interface ConversationThread { contact: Contact; messages: ThreadMessage[] }
+export interface Conversation {
+  id: string; instanceId: string | null; state: 'open' | 'handoff' | string; unreadCount: number; contact: Contact;
+  lastMessage: { id: string; direction: string; type: string; text: string | null; status: string; createdAt: string } | null;
+}

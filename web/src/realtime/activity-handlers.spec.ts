@@ -33,6 +33,9 @@ describe('activityHandlers', () => {
     ['account_update', { direction: null }, ['feed:account_update', 'alert:warning']],
     ['unrouted', { direction: 'in', tenantId: null }, ['feed:unrouted', 'count:in', 'unrouted']],
     ['rejected', { direction: 'in' }, ['feed:rejected', 'alert:error']],
+    ['rule_fired', { direction: 'out', status: 'fired' }, ['feed:rule_fired']],
+    ['handoff', { direction: 'out', status: 'started' }, ['feed:handoff', 'alert:warning']],
+    ['handoff', { direction: 'out', status: 'resolved' }, ['feed:handoff', 'alert:info']],
   ] as const)('%s %o → %o', (kind, over, expected) => {
     const { fx, calls } = recorder();
     dispatchActivity(activity({ kind, ...(over as Partial<Activity>) }), fx);

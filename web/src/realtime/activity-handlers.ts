@@ -52,6 +52,14 @@ export const activityHandlers: Record<ActivityKind, ActivityHandler> = {
     fx.feed(a);
     fx.alert('error', a);
   },
+  rule_fired: (a, fx) => {
+    fx.feed(a);
+  },
+  // A customer waits for a person: someone has to pick the conversation up.
+  handoff: (a, fx) => {
+    fx.feed(a);
+    fx.alert(a.status === 'resolved' ? 'info' : 'warning', a);
+  },
 };
 
 /** Kinds added on the server before the dashboard knows them still show up in the feed. */
