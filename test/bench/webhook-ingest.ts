@@ -19,12 +19,11 @@
 // BENCH_CPU_PROFILE=dir (the spawned server and worker write V8 CPU profiles there when they exit),
 // BENCH_LATENCY_RATE (events/s of the latency phases, default 1,000).
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
 import { BENCH_DATABASE_URL, analyzeBenchDatabase, freshBenchDatabase } from './_bench-db.js';
+import { cpuByProcess, machineCpu, machineCpuFigures, postgresBackends, processCpu } from './_cpu.js';
 import { createPoster, postRequestBytes, type Poster } from './_http-poster.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
-const CLOCK_TICKS = 100; // USER_HZ, the unit of /proc/stat on Linux
 const WARMUP_SECONDS = 5;
 const CONNECTIONS = 64;
 const SOCKETS = 200; // 4 per tenant
@@ -132,7 +131,7 @@ async function measuredLoad(url: string, opts: Parameters<typeof load>[1], roles
   const before = processCpu();
   const figures = await load(url, opts);
   const after = processCpu();
-  return { ...figures, cpu: cpuByProcess(before, after, { ...roles, bench: process.pid }, figures.rps * (opts.duration ?? DURATION), await postgresBackends()) };
+  return { ...figures, cpu: cpuByProcess(before, after, { ...roles, bench: process.pid }, figures.rps * (opts.duration ?? DURATION), await postgresBackends(sql)) };
 }
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
@@ -260,7 +259,7 @@ console.log('webhook → subscription (200 sockets, 4 per tenant, %d events at %
   posted, LATENCY_RATE, latencies.length, expected, pct(latencies, 50).toFixed(1), pct(latencies, 99).toFixed(1));
 console.log('  machine CPU while posting them: %s%% of both cores busy, %s µs of CPU per event (every process: server, worker, Postgres, Redis, this bench)',
   ...machineCpuFigures(cpuBefore, cpuAfter, posted));
-console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted, await postgresBackends()));
+console.log('  CPU per event by process (µs): %s', cpuByProcess(procBefore, procAfter, { server: latencyServer.child.pid!, worker: worker.child.pid!, bench: process.pid }, posted, await postgresBackends(sql)));
 console.log('status → subscription (the same sockets, %d status webhooks of outbound messages at %d/s): delivered %d of %d, p50 %s ms  p99 %s ms; machine %s%% busy, %s µs of CPU per status',
   statusWebhooks.length, LATENCY_RATE, statusLatencies.length, statusWebhooks.length * 4, pct(statusLatencies, 50).toFixed(1), pct(statusLatencies, 99).toFixed(1),
   ...machineCpuFigures(statusCpuBefore, statusCpuAfter, statusWebhooks.length));
@@ -350,71 +349,6 @@ async function statusesOfNewMessages(count: number, tag: string): Promise<Signed
     out.push({ body, signature: signPayload(body, SECRET), wamid: `${m.wamid}|${status}` });
   }
   return out;
-}
-
-/** Busy and total CPU time of the whole machine (in clock ticks, from /proc/stat). */
-function machineCpu(): { busy: number; total: number } {
-  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
-  // Busy is work done here; time the hypervisor gave to other guests (steal) is neither.
-  const busy = user + nice + system + irq + softirq;
-  return { busy, total: busy + idle + iowait + (steal ?? 0) };
-}
-
-/** Between two machineCpu readings: the share of both cores busy (%) and the CPU µs per event, printable. */
-function machineCpuFigures(before: ReturnType<typeof machineCpu>, after: ReturnType<typeof machineCpu>, events: number): [string, string] {
-  const busy = after.busy - before.busy;
-  return [((100 * busy) / (after.total - before.total)).toFixed(0), (((busy / events) * 1e6) / CLOCK_TICKS).toFixed(0)];
-}
-
-/** CPU time (clock ticks) of every process on the machine, with its parent and name, from /proc. */
-function processCpu() {
-  const ticks = new Map<number, number>();
-  const parent = new Map<number, number>();
-  const name = new Map<number, string>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')'); // the name may hold spaces and parentheses
-      const fields = stat.slice(close + 2).split(' ');
-      const pid = Number(entry);
-      ticks.set(pid, Number(fields[11]) + Number(fields[12])); // utime + stime
-      parent.set(pid, Number(fields[1]));
-      name.set(pid, stat.slice(stat.indexOf('(') + 1, close));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return { ticks, parent, name };
-}
-
-/**
- * Postgres backends labelled by their client's application_name (wabahub-server, wabahub-worker;
- * plain wabahub is this bench's own), so that Postgres's CPU is told apart by who asked for it.
- */
-async function postgresBackends(): Promise<Map<number, string>> {
-  const rows = await sql<{ pid: number; application_name: string }[]>`select pid, application_name from pg_stat_activity where application_name like 'wabahub%'`;
-  return new Map(rows.map((r) => [r.pid, `postgres for ${r.application_name.replace(/^wabahub-?/, '') || 'bench'}`]));
-}
-
-/**
- * CPU µs per event between two readings, per role (a process and its children, e.g. tsx's node),
- * else per label (Postgres backends by client), else per process name.
- */
-function cpuByProcess(before: ReturnType<typeof processCpu>, after: ReturnType<typeof processCpu>, roles: Record<string, number>, events: number, labels = new Map<number, string>()): string {
-  const roleOf = new Map(Object.entries(roles).map(([role, pid]) => [pid, role]));
-  const totals = new Map<string, number>();
-  for (const [pid, ticks] of after.ticks) {
-    let group = labels.get(pid) ?? after.name.get(pid)!;
-    for (let p: number | undefined = pid; p && p > 1; p = after.parent.get(p)) {
-      const role = roleOf.get(p);
-      if (role) { group = role; break; }
-    }
-    totals.set(group, (totals.get(group) ?? 0) + ticks - (before.ticks.get(pid) ?? 0));
-  }
-  const perEvent = (t: number) => ((t / events) * 1e6) / CLOCK_TICKS;
-  return [...totals].filter(([, t]) => perEvent(t) >= 5).sort((x, y) => y[1] - x[1]).map(([group, t]) => `${group} ${perEvent(t).toFixed(0)}`).join(', ');
 }
 
 async function spawnBare(): Promise<{ url: string; pid: number; kill: () => void }> {
