@@ -3,12 +3,17 @@ import { OPERATOR } from './modules/auth/auth.viewer.js';
 import type { Services } from './graphql/context.js';
 import type { Database } from './db/client.js';
 import { tenants } from './modules/tenants/tenants.table.js';
+import { ruleTemplates } from './modules/rule-templates/rule-templates.table.js';
 
 // The demo the README promises: with no Meta settings, `pnpm start` plays Meta with the simulator
-// and seeds one tenant owning the simulator's demo numbers, an instance each, a rule template, and
-// an API key, so the dashboard shows live traffic at once. Idempotent: a restart reuses them.
+// and seeds one tenant owning the simulator's demo numbers, an instance each (the store and
+// the clinic answering with their starter templates), and an API key, so the dashboard shows live
+// traffic and automation at once. Idempotent: a restart reuses them.
 export const DEMO_TENANT = 'Loja Demo';
 export const DEMO_TENANT_KEY = 'whk_demo_tenant_key_for_local_use_only';
+
+/** Demo numbers that answer with a starter configuration template (by the number's name). */
+const DEMO_STARTERS: Record<string, string> = { 'Loja Demo': 'store:pt-BR', 'Clínica Demo': 'clinic:pt-BR' };
 
 export interface DemoNumber {
   id: string;
@@ -30,21 +35,17 @@ export async function seedDemo(db: Database, services: Services, numbers: DemoNu
       await services.instances.create(OPERATOR, { phoneNumberId: number.id, name: n.verifiedName, timezone: 'America/Sao_Paulo' });
     }
   }
-  const templates = await services.ruleTemplates.list(OPERATOR, { nameContains: 'Atendimento básico' }, { first: 1 });
-  if (templates.nodes.length === 0) {
-    await services.ruleTemplates.create(OPERATOR, {
-      name: 'Atendimento básico',
-      description: 'Greets new customers, answers opening hours, hands over to a person on request.',
-      variables: [
-        { name: 'business_name', description: 'Your business name, as customers know it', required: true },
-        { name: 'opening_hours', description: 'e.g. "seg–sex, 9h às 18h"', required: true },
-      ],
-      rules: [
-        { name: 'Boas-vindas', trigger: { type: 'first_message' }, action: { type: 'reply_text', text: 'Olá! Aqui é {{business_name}}. Como podemos ajudar?' } },
-        { name: 'Horário', trigger: { type: 'keyword', keywords: ['horário', 'horario', 'hours'], match: 'contains' }, action: { type: 'reply_text', text: 'Funcionamos {{opening_hours}}.' } },
-        { name: 'Atendente', trigger: { type: 'keyword', keywords: ['atendente', 'human'], match: 'contains' }, action: { type: 'handoff' } },
-      ],
-    });
+  for (const n of numbers) {
+    const starterKey = DEMO_STARTERS[n.verifiedName];
+    const number = starterKey && await services.phoneNumbers.findByMetaId(n.id);
+    const instance = number && await services.instances.findByPhoneNumber(number.id);
+    if (!instance || await services.templateApplications.applied(OPERATOR, instance)) continue;
+    const [starter] = await db.select().from(ruleTemplates).where(eq(ruleTemplates.starterKey, starterKey));
+    if (!starter) continue;
+    // Filled with the starter's own examples, under the number's name.
+    const { variables } = await services.ruleTemplates.version(starter);
+    const values = Object.fromEntries(variables.map((v) => [v.name, v.default ?? v.example]));
+    await services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: starter.id, variables: { ...values, business_name: n.verifiedName } });
   }
   return { tenantId: tenant.id };
 }
