@@ -1,6 +1,10 @@
+import type { TypedDocumentString } from './generated';
+
 // A tiny GraphQL-over-HTTP client: POST /graphql with the stored key as a bearer token.
 // Every failure becomes one GraphQLRequestError carrying the server's `extensions.code`, so pages
 // can show "invalid API key (UNAUTHENTICATED)" and forms can put VALIDATION_FAILED next to a field.
+// It takes the typed documents of `pnpm codegen` (./generated.ts, from ./operations/*.graphql):
+// the result and the variables are the operation's own, checked against the schema.
 
 export interface GraphQLErrorShape {
   message: string;
@@ -40,24 +44,31 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** What composables that query take, so a spec can hand them a fake server (gql in the app). */
-export type GqlRequest = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
+/** An operation's variables, optional when it has no required one (`Exact<{ [key: string]: never }>` or all optional). */
+export type VariablesArgs<V> = Record<string, never> extends V ? [variables?: V] : [variables: V];
+/** gql's arguments after the document: the variables (see VariablesArgs), then the request's options. */
+export type GqlArgs<V> = Record<string, never> extends V ? [variables?: V, options?: RequestOptions] : [variables: V, options?: RequestOptions];
 
-export async function gql<T>(query: string, variables: Record<string, unknown> = {}, options: RequestOptions = {}): Promise<T> {
+/** What composables that query take, so a spec can hand them a fake server (gql in the app). */
+export type GqlRequest = <R, V>(document: TypedDocumentString<R, V>, ...variables: VariablesArgs<V>) => Promise<R>;
+
+export async function gql<R, V>(document: TypedDocumentString<R, V>, ...args: GqlArgs<V>): Promise<R> {
+  const [variables, options = {}] = args as [V | undefined, RequestOptions | undefined];
+  const query = document.toString();
   const key = options.key ?? keyProvider();
   let response: Response;
   try {
     response = await fetch('/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify({ query, variables: variables ?? {} }),
       signal: options.signal,
     });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
     throw new GraphQLRequestError([{ message: 'cannot reach the server', extensions: { code: 'NETWORK_ERROR' } }], 0);
   }
-  let body: { data?: T | null; errors?: GraphQLErrorShape[] };
+  let body: { data?: R | null; errors?: GraphQLErrorShape[] };
   try {
     body = await response.json();
   } catch {

@@ -1,6 +1,6 @@
 import { computed, reactive } from 'vue';
 import { configureClient, gql, GraphQLRequestError } from './client';
-import { VIEWER } from './operations';
+import { ViewerDocument } from './generated';
 import type { Viewer } from './types';
 
 // Who is signed in. The API key lives in localStorage (the dashboard is a tool for the key's owner
@@ -32,7 +32,7 @@ function readStored(): string | null {
 export async function signIn(rawKey: string): Promise<Viewer> {
   const key = rawKey.trim().replace(/^Bearer\s+/i, '');
   if (!key) throw new GraphQLRequestError([{ message: 'paste an API key', extensions: { code: 'VALIDATION_FAILED', field: 'key' } }], 0);
-  const { viewer } = await gql<{ viewer: Viewer }>(VIEWER, {}, { key });
+  const { viewer } = await gql(ViewerDocument, {}, { key });
   session.key = key;
   session.viewer = viewer;
   try {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GraphQLRequestError } from '../api/client';
+import type { RuleTemplateVariable } from '../api/types';
 import { applyErrorsOf, initialValues, labelOf, missingRequired, variablesPayload } from './templateVariables';
 
+const variable = (name: string, over: Partial<RuleTemplateVariable> = {}): RuleTemplateVariable => ({ name, type: 'text', label: name, help: '', required: true, default: null, example: null, options: null, ...over });
 const vars = [
-  { name: 'business_name', description: 'Shown in the greeting', required: true, default: null },
-  { name: 'handoff_text', description: 'Said before a human takes over', required: false, default: 'Um momento' },
-  { name: 'city', description: 'Optional', required: false, default: null },
+  variable('business_name', { help: 'Shown in the greeting' }),
+  variable('handoff_text', { help: 'Said before a human takes over', required: false, default: 'Um momento' }),
+  variable('city', { required: false }),
 ];
 
 describe('templateVariables', () => {

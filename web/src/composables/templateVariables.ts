@@ -6,7 +6,7 @@ import { formErrorsOf, type FormErrors } from './fieldErrors';
 // prefilled with its default; required ones must be filled before the mutation is sent.
 
 export function initialValues(variables: RuleTemplateVariable[]): Record<string, string> {
-  return Object.fromEntries(variables.map((v) => [v.name, v.default ?? '']));
+  return Object.fromEntries(variables.map((v) => [v.name, v.default == null ? '' : typeof v.default === 'string' ? v.default : JSON.stringify(v.default)]));
 }
 
 export function missingRequired(variables: RuleTemplateVariable[], values: Record<string, string>): Record<string, string> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextTick, ref } from 'vue';
 import { GraphQLRequestError, type GqlRequest } from '../api/client';
+import type { TypedDocumentString } from '../api/generated';
 import type { Contact, ThreadMessage } from '../api/types';
 import { useConversation } from './useConversation';
 
@@ -24,8 +25,8 @@ function server(overrides: Record<string, (v: Record<string, unknown>) => unknow
     SendReply: () => ({ sendMessage: message('out-1', 'outbound') }),
     ...overrides,
   };
-  const request = (async (query: string, variables: Record<string, unknown> = {}) => {
-    const op = /(?:query|mutation) (\w+)/.exec(query)![1];
+  const request = (async (document: TypedDocumentString<unknown, unknown>, variables: Record<string, unknown> = {}) => {
+    const op = /(?:query|mutation) (\w+)/.exec(document.toString())![1];
     calls.push({ op, variables });
     return handlers[op](variables);
   }) as GqlRequest;

@@ -1,6 +1,6 @@
 import { computed, watch, type UnwrapNestedRefs } from 'vue';
 import { gql, type GqlRequest } from '../api/client';
-import { CONVERSATION, MARK_CONVERSATION_READ, RESOLVE_HANDOFF, SEND_REPLY, TAG_CONTACT, UNTAG_CONTACT } from '../api/operations';
+import { ConversationDocument, MarkConversationReadDocument, ResolveHandoffDocument, SendReplyDocument, TagContactDocument, UntagContactDocument } from '../api/generated';
 import type { Contact, ConversationThread, ThreadMessage } from '../api/types';
 import { useResource } from './useResource';
 import { useSubmit } from './useSubmit';
@@ -13,7 +13,13 @@ import { useSubmit } from './useSubmit';
 export type ReplyContent = { text: string } | { template: { name: string; language: string; variables: string[] } };
 
 export function useConversation(contactId: () => string | null | undefined, request: GqlRequest = gql) {
-  const thread = useResource(async () => (await request<{ conversation: ConversationThread }>(CONVERSATION, { contactId: contactId() })).conversation);
+  /** The contact on screen; what acts on it is only offered while one is. */
+  function open(): string {
+    const id = contactId();
+    if (!id) throw new Error('no conversation is open');
+    return id;
+  }
+  const thread = useResource(async () => (await request(ConversationDocument, { contactId: open() })).conversation);
   const contact = computed(() => thread.data.value?.contact ?? null);
   const messages = computed(() => thread.data.value?.messages ?? []);
 
@@ -22,7 +28,7 @@ export function useConversation(contactId: () => string | null | undefined, requ
     const id = contactId();
     if (!id) return false;
     try {
-      await request(MARK_CONVERSATION_READ, { contactId: id });
+      await request(MarkConversationReadDocument, { contactId: id });
       return true;
     } catch {
       return false;
@@ -38,19 +44,19 @@ export function useConversation(contactId: () => string | null | undefined, requ
   }
 
   const resolve = useSubmit(async () => {
-    setContact((await request<{ resolveHandoff: Contact }>(RESOLVE_HANDOFF, { contactId: contactId() })).resolveHandoff);
+    setContact((await request(ResolveHandoffDocument, { contactId: open() })).resolveHandoff);
   });
   const tag = useSubmit(async (value: string) => {
-    setContact((await request<{ tagContact: Contact }>(TAG_CONTACT, { contactId: contactId(), tag: value })).tagContact);
+    setContact((await request(TagContactDocument, { contactId: open(), tag: value })).tagContact);
   }, { fields: ['tag'] });
   const untag = useSubmit(async (value: string) => {
-    setContact((await request<{ untagContact: Contact }>(UNTAG_CONTACT, { contactId: contactId(), tag: value })).untagContact);
+    setContact((await request(UntagContactDocument, { contactId: open(), tag: value })).untagContact);
   });
   /** `key`: one per message composed, so a double click or a retry sends it once. */
   const send = useSubmit(async (instanceId: string, content: ReplyContent, key: string) => {
     const c = contact.value;
     if (!c) throw new Error('no conversation is open');
-    const { sendMessage } = await request<{ sendMessage: ThreadMessage }>(SEND_REPLY, { input: { instanceId, to: `+${c.waId}`, idempotencyKey: key, ...content } });
+    const { sendMessage } = await request(SendReplyDocument, { input: { instanceId, to: `+${c.waId}`, idempotencyKey: key, ...content } });
     append(sendMessage);
     return sendMessage;
   }, { fields: ['text', 'template', 'variables'] });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextTick, reactive } from 'vue';
 import type { GqlRequest } from '../api/client';
+import { InstancesDocument, type TypedDocumentString } from '../api/generated';
 import { filterOf, useListQuery } from './useListQuery';
 
 const ROWS = Array.from({ length: 5 }, (_, i) => ({ id: `i${i}`, status: i % 2 ? 'paused' : 'active' }));
@@ -8,7 +9,7 @@ const ROWS = Array.from({ length: 5 }, (_, i) => ({ id: `i${i}`, status: i % 2 ?
 /** A server for `instances`: filters by status, pages by index; it records every request. */
 function server() {
   const requests: Record<string, unknown>[] = [];
-  const request = (async (_query: string, variables: Record<string, unknown> = {}) => {
+  const request = (async (_document: TypedDocumentString<unknown, unknown>, variables: Record<string, unknown> = {}) => {
     requests.push(variables);
     const { first, after, filter } = variables as { first: number; after: string | null; filter: { status?: string } | null };
     const rows = ROWS.filter((r) => !filter?.status || r.status === filter.status);
@@ -35,7 +36,7 @@ describe('filterOf', () => {
 describe('useListQuery', () => {
   it('loads the first page with the filter at once, and the next page with the end cursor', async () => {
     const { request, requests } = server();
-    const list = useListQuery<{ id: string }>('query', 'instances', () => ({ status: '' }), { first: 2, request });
+    const list = useListQuery(InstancesDocument, 'instances', () => ({ status: '' }), { first: 2, request });
     await settled();
     expect(list.items.value.map((r) => r.id)).toEqual(['i0', 'i1']);
     await list.loadMore();
@@ -46,7 +47,7 @@ describe('useListQuery', () => {
   it('starts again from the first page when the filter it sends changes, and only then', async () => {
     const { request, requests } = server();
     const filters = reactive({ status: '', search: '' });
-    const list = useListQuery<{ id: string }>('query', 'instances', () => ({ status: filters.status, nameContains: filters.search }), { first: 2, request });
+    const list = useListQuery(InstancesDocument, 'instances', () => ({ status: filters.status, nameContains: filters.search }), { first: 2, request });
     await settled();
     filters.status = 'paused';
     await nextTick();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { nextTick, ref } from 'vue';
 import type { GqlRequest } from '../api/client';
+import type { TypedDocumentString } from '../api/generated';
 import { useMessageTemplates } from './useMessageTemplates';
 
 const template = (name: string) => ({ id: name, name, language: 'pt_BR', category: null, status: 'APPROVED', body: null, variableCount: 0 });
@@ -8,10 +9,10 @@ const template = (name: string) => ({ id: name, name, language: 'pt_BR', categor
 /** Meta's templates by number; each request waits until the test answers it. */
 function server() {
   const waiting: { query: string; phoneNumberId: string; answer: () => void; fail: (e: unknown) => void }[] = [];
-  const request = ((query: string, variables: Record<string, unknown> = {}) => new Promise<unknown>((resolve, reject) => {
+  const request = ((document: TypedDocumentString<unknown, unknown>, variables: Record<string, unknown> = {}) => new Promise<unknown>((resolve, reject) => {
     const phoneNumberId = String(variables.phoneNumberId);
     waiting.push({
-      query: query.includes('syncMessageTemplates') ? 'sync' : 'list',
+      query: document.toString().includes('syncMessageTemplates') ? 'sync' : 'list',
       phoneNumberId,
       answer: () => resolve({ messageTemplates: { edges: [{ node: template(`t-${phoneNumberId}`) }], totalCount: 1 }, syncMessageTemplates: [] }),
       fail: reject,

@@ -1,6 +1,6 @@
 import { ref, shallowRef, watch } from 'vue';
 import { gql, type GqlRequest } from '../api/client';
-import { MESSAGE_TEMPLATES, SYNC_MESSAGE_TEMPLATES } from '../api/operations';
+import { MessageTemplatesDocument, SyncMessageTemplatesDocument } from '../api/generated';
 import type { Connection, MessageTemplate } from '../api/types';
 
 // The approved message templates of the number a form sends from (the composer, the campaign form):
@@ -21,7 +21,7 @@ export function useMessageTemplates(phoneNumberId: () => string | null | undefin
     loading.value = !!id;
     if (!id) return;
     try {
-      const { messageTemplates } = await request<{ messageTemplates: Connection<MessageTemplate> }>(MESSAGE_TEMPLATES, { phoneNumberId: id });
+      const { messageTemplates } = await request(MessageTemplatesDocument, { phoneNumberId: id });
       if (mine === generation) items.value = messageTemplates.edges.map((e) => e.node);
     } catch (e) {
       if (mine === generation) error.value = e;
@@ -35,7 +35,7 @@ export function useMessageTemplates(phoneNumberId: () => string | null | undefin
     if (!id) return;
     loading.value = true;
     try {
-      await request(SYNC_MESSAGE_TEMPLATES, { phoneNumberId: id });
+      await request(SyncMessageTemplatesDocument, { phoneNumberId: id });
       await load();
     } catch (e) {
       error.value = e;

@@ -34,7 +34,7 @@ export function useThroughput(options: { windowSeconds?: number; now?: () => num
    * Counts `n` events of a direction at time `atMs`. A time in the future (clock skew between the
    * server and this browser) counts as now; one older than the window is ignored.
    */
-  function add(direction: 'in' | 'out' | null | undefined, atMs: number = now(), n = 1): boolean {
+  function add(direction: string | null | undefined, atMs: number = now(), n = 1): boolean {
     if (direction !== 'in' && direction !== 'out') return false;
     const current = Math.floor(now() / 1000);
     const second = Math.min(current, Math.floor((Number.isFinite(atMs) ? atMs : now()) / 1000));

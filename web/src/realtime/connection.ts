@@ -1,6 +1,7 @@
 import { ref } from 'vue';
 import { createClient, type Client } from 'graphql-ws';
 import { onSignOut, session } from '../api/session';
+import type { TypedDocumentString } from '../api/generated';
 
 // One graphql-ws connection per signed-in key, shared by every live panel. The key travels in
 // connectionParams (browsers cannot set headers on websockets). The server closes with 4403 when
@@ -59,11 +60,11 @@ export function subscriptionError(error: unknown): unknown {
 }
 
 /** Starts a subscription; returns its stop function. */
-export function subscribe<T>(query: string, variables: Record<string, unknown>, handlers: SubscriptionHandlers<T>): () => void {
-  return realtimeClient().subscribe<T>({ query, variables }, {
+export function subscribe<R, V extends Record<string, unknown>>(document: TypedDocumentString<R, V>, variables: V, handlers: SubscriptionHandlers<R>): () => void {
+  return realtimeClient().subscribe<R>({ query: document.toString(), variables }, {
     next: (result) => {
       if (result.errors?.length) handlers.error?.(subscriptionError(result.errors));
-      else if (result.data) handlers.next(result.data as T);
+      else if (result.data) handlers.next(result.data as R);
     },
     error: (error) => handlers.error?.(subscriptionError(error)),
     complete: () => {},
