@@ -120,9 +120,8 @@ describe('dashboard: configuration template gallery', () => {
     await screenshot(page, '44-use-form-filled');
 
     // Applied to the client's instance.
-    await page.getByTestId('use-apply').click();
-    await page.getByTestId('error-use-instance').waitFor(); // the instance is chosen first
-    await page.getByTestId('use-instance').selectOption(s.instance.id);
+    // The client has one number: its instance is the one chosen.
+    expect(await page.getByTestId('use-instance').inputValue()).toBe(s.instance.id);
     await page.getByTestId('use-apply').click();
     await page.getByTestId('use-done').waitFor();
     expect(await page.getByTestId('use-done').textContent()).toContain('Applied «Restaurante» v');
@@ -148,5 +147,96 @@ describe('dashboard: configuration template gallery', () => {
     await thread.locator('[data-dir="out"]').filter({ hasText: 'Nosso cardápio 📖 https://cantinadoze.example/cardapio' }).waitFor({ timeout: 15_000 });
     await screenshot(page, '46-conversation-menu');
     await closeContext(context);
+  }, 180_000);
+  it('on the rules page: the applied template with its values, rules held for Meta (then rejected, with the reason and the fix), the upgrade with its diff, and remove', async () => {
+    const s = await makeSender(h);
+    h.sim.setScenario({ templateReviewDelayMs: 600_000 }); // Meta takes its time: this test decides
+    try {
+      const services = h.server.core.services;
+      const component = (text: string) => [{ type: 'BODY', text, example: { body_text: [['Ana']] } }];
+      const greeting = { name: 'Saudação', trigger: { type: 'first_message' }, actions: [{ type: 'reply_text', text: 'Olá! Aqui é a {{business_name}}.' }] };
+      const order = { name: 'Pedido', trigger: { type: 'keyword', keywords: ['pedido'], match: 'contains' }, actions: [{ type: 'reply_template', template: 'pedido_recebido', language: 'pt_BR', parameters: ['{{contact.first_name}}'] }] };
+      const promo = { name: 'Promo', trigger: { type: 'keyword', keywords: ['promo'], match: 'contains' }, actions: [{ type: 'reply_template', template: 'promo_rejeitada', language: 'pt_BR', parameters: ['{{contact.first_name}}'] }] };
+      const messageTemplates = [
+        { name: 'pedido_recebido', language: 'pt_BR', category: 'UTILITY', components: component('Olá {{1}}, recebemos seu pedido.') },
+        { name: 'promo_rejeitada', language: 'pt_BR', category: 'MARKETING', components: component('Promoção para {{1}}!') },
+      ];
+      const template = await services.ruleTemplates.create(OPERATOR, {
+        name: `Loja com pedidos ${s.tenant.id.slice(0, 6)}`, description: 'Pedidos por template da Meta', visibility: 'chosen', tenantIds: [s.tenant.id],
+        variables: [{ name: 'business_name', type: 'text', label: 'Nome da loja', example: 'Loja' }, { name: 'delivery_fee', type: 'money', label: 'Frete', example: { amount: 10, currency: 'BRL' } }],
+        config: { messageTemplates, rules: [greeting, order, promo] },
+      });
+      await services.templateApplications.apply(OPERATOR, { instanceId: s.instance.id, ruleTemplateId: template.id, variables: { business_name: 'Loja da Bia', delivery_fee: { amount: 12.5, currency: 'BRL' } } });
+      const context = await newContext(browser, s.key);
+      const page = await context.newPage();
+
+      // Applied: version, values, and both rules held while Meta reviews their templates.
+      await page.goto(`${h.server.url}/instances/${s.instance.id}/rules`);
+      const panel = page.getByTestId('applied-template-panel');
+      await panel.waitFor();
+      expect(await panel.getByTestId('applied-version').textContent()).toBe('v1');
+      expect(await panel.locator('[data-variable="business_name"]').textContent()).toBe('Loja da Bia');
+      expect(await panel.locator('[data-variable="delivery_fee"]').textContent()).toMatch(/R\$\s12,50/);
+      expect(await panel.getByTestId('held-rule').allTextContents()).toEqual([expect.stringContaining("Rule «Pedido» is on hold"), expect.stringContaining("Rule «Promo» is on hold")]);
+      expect(await panel.getByTestId('held-rule').first().textContent()).toContain("waiting for Meta's approval");
+      expect(await page.getByTestId('rule-held').count()).toBe(2);
+      await screenshot(page, '47-applied-held');
+
+      // Meta approves one and rejects the other: the rejected one says Meta's reason and what to change.
+      await h.sim.setTemplateStatus({ wabaId: s.waba.id, name: 'pedido_recebido', language: 'pt_BR', status: 'APPROVED' });
+      await h.sim.setTemplateStatus({ wabaId: s.waba.id, name: 'promo_rejeitada', language: 'pt_BR', status: 'REJECTED', reason: 'PROMOTIONAL' });
+      await eventually(async () => {
+        const instance = await services.instances.findOrFail(OPERATOR, s.instance.id);
+        const applied = await services.templateApplications.applied(OPERATOR, instance);
+        return applied?.heldRules.length === 1;
+      }, 'the status webhooks applied');
+      await page.reload();
+      await panel.getByTestId('held-rule').filter({ hasText: 'Promo' }).waitFor();
+      expect(await panel.getByTestId('held-rule').count()).toBe(1);
+      expect(await panel.getByTestId('held-rule').textContent()).toContain('PROMOTIONAL');
+      expect(await panel.getByTestId('held-fix').textContent()).toContain('publish a new version');
+      expect(await panel.getByTestId('applied-meta-template').allTextContents()).toEqual([expect.stringMatching(/pedido_recebido.*approved/), expect.stringMatching(/promo_rejeitada.*rejected/)]);
+      await screenshot(page, '48-applied-rejected');
+
+      // The operator publishes version 2: the promotion goes, opening hours come, with a new field.
+      await services.ruleTemplates.publishVersion(OPERATOR, {
+        id: template.id, notes: 'Sem promoção; horário de funcionamento',
+        variables: [
+          { name: 'business_name', type: 'text', label: 'Nome da loja', example: 'Loja' }, { name: 'delivery_fee', type: 'money', label: 'Frete', example: { amount: 10, currency: 'BRL' } },
+          { name: 'opening_time', type: 'time', label: 'Abre às', help: 'Hora em que a loja abre.', example: '09:00', required: true },
+        ],
+        config: { messageTemplates: messageTemplates.slice(0, 1), rules: [greeting, order, { name: 'Horário', trigger: { type: 'keyword', keywords: ['horário'], match: 'contains' }, actions: [{ type: 'reply_text', text: 'Abrimos às {{opening_time}}.' }] }] },
+      });
+      await page.reload();
+      await panel.getByTestId('applied-upgrade').waitFor();
+      await panel.getByTestId('applied-upgrade-preview').click();
+      const diff = panel.getByTestId('applied-upgrade-diff');
+      await diff.waitFor();
+      expect(await diff.getByTestId('diff-added').allTextContents()).toEqual(['+ rule «Horário» added']);
+      expect(await diff.getByTestId('diff-variable').allTextContents()).toEqual(['+ new field «Abre às» (needs a value)']);
+      expect(await diff.getByTestId('diff-removed').allTextContents()).toEqual(['− rule «Promo» removed']);
+      await panel.getByTestId('applied-upgrade-run').click();
+      await panel.getByTestId('error-var-opening_time').waitFor(); // the new required field, asked for here
+      await screenshot(page, '49-upgrade-diff');
+      await panel.getByTestId('var-opening_time').fill('08:30');
+      await panel.getByTestId('applied-upgrade-run').click();
+      await eventually(async () => (await panel.getByTestId('applied-version').textContent()) === 'v2', 'the upgrade shown');
+      expect(await panel.locator('[data-variable="business_name"]').textContent()).toBe('Loja da Bia'); // kept
+      expect(await panel.locator('[data-variable="opening_time"]').textContent()).toBe('08:30');
+      await page.getByTestId('rule-row').filter({ hasText: 'Horário' }).waitFor();
+      expect(await page.getByTestId('rule-row').locator('[data-testid=rule-name-cell]').allTextContents()).toEqual(['Saudação', 'Pedido', 'Horário']);
+      await screenshot(page, '50-upgraded');
+
+      // Removed: its rules go.
+      await panel.getByTestId('applied-remove').click();
+      await panel.getByTestId('applied-remove-confirm').click();
+      await panel.waitFor({ state: 'detached' });
+      await page.getByTestId('empty').waitFor();
+      expect(await services.automation.listForInstance(OPERATOR, s.instance.id)).toEqual([]);
+      await screenshot(page, '51-template-removed');
+      await closeContext(context);
+    } finally {
+      h.sim.setScenario({ templateReviewDelayMs: 300 });
+    }
   }, 180_000);
 });
