@@ -137,7 +137,8 @@ describe('dashboard: configuration template gallery', () => {
     const customer = uniqueE164().slice(1);
     await h.sim.sendInbound({ phoneNumberId: s.simNumber.id, from: customer, text: 'cardápio', name: 'Bruna Lima' });
     await eventually(async () => atMeta(s, customer).includes('Nosso cardápio 📖 https://cantinadoze.example/cardapio'), 'the menu reply at Meta', 20_000);
-    expect(atMeta(s, customer)[0]).toContain('Bem-vindo(a) ao Cantina do Zé'); // a first message is greeted with the buttons too
+    // A first message is greeted with the buttons too.
+    await eventually(async () => atMeta(s, customer).some((text) => text.includes('Bem-vindo(a) ao Cantina do Zé')), 'the greeting at Meta', 20_000);
 
     const row = page.getByTestId('conversation-row').filter({ hasText: 'Bruna Lima' });
     await row.waitFor({ timeout: 15_000 });
@@ -238,5 +239,63 @@ describe('dashboard: configuration template gallery', () => {
     } finally {
       h.sim.setScenario({ templateReviewDelayMs: 300 });
     }
+  }, 180_000);
+  it('as the operator: clones a starter, adds a field and a rule in the editor, publishes the next version to one tenant, and that tenant\'s gallery plays it', async () => {
+    const s = await makeSender(h);
+    const name = `Bakery ${s.tenant.id.slice(0, 8)}`;
+    const context = await newContext(browser, h.server.operatorKey);
+    const page = await context.newPage();
+
+    await page.goto(`${h.server.url}/templates?lang=en`);
+    const starter = page.getByTestId('template-card').filter({ has: page.getByRole('heading', { name: 'After-hours auto-reply', exact: true }) });
+    await starter.getByTestId('template-clone').click();
+    await page.waitForURL(/\/templates\/[^/]+\/edit$/);
+    await page.getByTestId('te-versions').waitFor();
+    expect(await page.getByTestId('te-name').inputValue()).toBe('After-hours auto-reply (copy)');
+    expect(await page.getByTestId('te-rule').count()).toBe(1);
+    await page.getByTestId('te-name').fill(name);
+
+    // A rule written with the automation rule editor, using a field not declared yet.
+    await page.getByTestId('te-add-rule').click();
+    await page.getByTestId('rule-name').fill('Where');
+    await page.getByTestId('rt-keywords').fill('where');
+    await page.getByTestId('rt-keywords').press('Enter');
+    await page.getByTestId('action-0-text').fill('We are in {{city}}.');
+    await page.getByTestId('save-rule').click();
+    await page.getByTestId('rule-editor').waitFor({ state: 'detached' });
+    expect(await page.getByTestId('te-rule').count()).toBe(2);
+    await page.getByTestId('te-add-sample').click();
+    await page.getByTestId('te-sample-1').fill('Where are you?');
+    await page.getByTestId('te-notes').fill('Says where we are');
+    await page.getByTestId('te-publish').click();
+    await page.getByTestId('template-editor').getByTestId('error').waitFor();
+    expect(await page.getByTestId('template-editor').getByTestId('error').textContent()).toContain('undeclared variables: city');
+    await screenshot(page, '52-editor-undeclared');
+
+    // The field, declared with its example; who sees it; published as version 2.
+    await page.getByTestId('te-add-variable').click();
+    await page.getByTestId('te-var-2-name').fill('city');
+    await page.getByTestId('te-var-2-label').fill('City');
+    await page.getByTestId('var-2-example').fill('Campinas');
+    await page.getByTestId('te-visibility-chosen').check();
+    await page.getByTestId(`te-tenant-${s.tenant.id}`).check();
+    await page.getByTestId('te-visibility-save').click();
+    await page.getByText('One tenant sees it.').waitFor();
+    await page.getByTestId('te-publish').click();
+    await page.getByTestId('te-published').waitFor();
+    expect(await page.getByTestId('te-published').textContent()).toContain('Published version 2');
+    expect(await page.getByTestId('te-versions').locator('li').allTextContents()).toEqual([expect.stringContaining('v2 Says where we are'), expect.stringContaining('v1')]);
+    await screenshot(page, '53-editor-published');
+    await closeContext(context);
+
+    // The tenant's gallery has it, and its preview is the engine answering with the example.
+    const client = await newContext(browser, s.key);
+    const tenantPage = await client.newPage();
+    await tenantPage.goto(`${h.server.url}/templates?lang=en`);
+    const card = tenantPage.getByTestId('template-card').filter({ has: tenantPage.getByRole('heading', { name, exact: true }) });
+    await card.getByTestId('preview-reply').filter({ hasText: 'We are in Campinas.' }).waitFor();
+    expect(await card.locator('.badge').allTextContents()).toContain('v2');
+    await screenshot(tenantPage, '54-gallery-published-template');
+    await closeContext(client);
   }, 180_000);
 });
