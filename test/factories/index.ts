@@ -68,9 +68,9 @@ export async function makeTenantWithTraffic(services: Services, sql: Sql, label:
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${owner.tenant.id}, ${instance.id}, ${`${label} secret campaign`}, '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
   const template = await makeRuleTemplate(services);
   const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: `${label} Shop` } });
-  // The run that onboarded it (finished: no job takes it).
-  const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, finished_at)
-    values ('quick_setup', 'succeeded', ${owner.tenant.id}, ${phoneNumber.id}, ${instance.id}, ${JSON.stringify({ businessName: `${label} secret name`, ruleTemplateId: null, templateVariables: {} })}::jsonb, now()) returning id`;
+  // The run that onboarded it (finished and its finish told: no job or sweep takes it).
+  const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, finished_at, notified_at)
+    values ('quick_setup', 'succeeded', ${owner.tenant.id}, ${phoneNumber.id}, ${instance.id}, ${JSON.stringify({ businessName: `${label} secret name`, ruleTemplateId: null, templateVariables: {} })}::jsonb, now(), now()) returning id`;
   return {
     ...owner, instance, phoneNumber, ruleTemplate: template, onboardingRunId: run.id as string,
     contactId: contact.id as string, messageId: message.id as string, webhookEventId: String(event.id), campaignId: campaign.id as string, ruleId: rule.id as string,
