@@ -90,6 +90,8 @@ describe('dashboard: configuration template gallery', () => {
     await page.getByTestId('use-conversation').getByTestId('preview-reply').first().waitFor();
     expect(await page.getByTestId('var-menu_url').getAttribute('placeholder')).toBe('https://example.com/cardapio');
     expect(await page.getByTestId('var-delivery_fee-currency').inputValue()).toBe('BRL');
+    // A schedule has no placeholder: its example is offered under it.
+    expect(await page.getByTestId('var-opening_hours').locator('..').textContent()).toContain('e.g. Tue–Sun 11:30–23:00');
     await screenshot(page, '42-use-form');
 
     // A value the API refuses is named beside its field while typing (the preview found it).
@@ -147,6 +149,10 @@ describe('dashboard: configuration template gallery', () => {
     await thread.locator('[data-dir="in"]').filter({ hasText: 'cardápio' }).waitFor();
     await thread.locator('[data-dir="out"]').filter({ hasText: 'Nosso cardápio 📖 https://cantinadoze.example/cardapio' }).waitFor({ timeout: 15_000 });
     await screenshot(page, '46-conversation-menu');
+
+    // The instances list says which template the number runs.
+    await page.goto(`${h.server.url}/instances`);
+    expect(await page.getByTestId('instance-template').textContent()).toMatch(/«Restaurante» v\d+/);
     await closeContext(context);
   }, 180_000);
   it('on the rules page: the applied template with its values, rules held for Meta (then rejected, with the reason and the fix), the upgrade with its diff, and remove', async () => {
