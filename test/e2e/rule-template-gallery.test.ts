@@ -90,6 +90,8 @@ describe('dashboard: configuration template gallery', () => {
     await page.getByTestId('use-conversation').getByTestId('preview-reply').first().waitFor();
     expect(await page.getByTestId('var-menu_url').getAttribute('placeholder')).toBe('https://example.com/cardapio');
     expect(await page.getByTestId('var-delivery_fee-currency').inputValue()).toBe('BRL');
+    // A schedule has no placeholder: its example is offered under it.
+    expect(await page.getByTestId('var-opening_hours').locator('..').textContent()).toContain('e.g. Tue–Sun 11:30–23:00');
     await screenshot(page, '42-use-form');
 
     // A value the API refuses is named beside its field while typing (the preview found it).
@@ -147,6 +149,10 @@ describe('dashboard: configuration template gallery', () => {
     await thread.locator('[data-dir="in"]').filter({ hasText: 'cardápio' }).waitFor();
     await thread.locator('[data-dir="out"]').filter({ hasText: 'Nosso cardápio 📖 https://cantinadoze.example/cardapio' }).waitFor({ timeout: 15_000 });
     await screenshot(page, '46-conversation-menu');
+
+    // The instances list says which template the number runs.
+    await page.goto(`${h.server.url}/instances`);
+    expect(await page.getByTestId('instance-template').textContent()).toMatch(/«Restaurante» v\d+/);
     await closeContext(context);
   }, 180_000);
   it('on the rules page: the applied template with its values, rules held for Meta (then rejected, with the reason and the fix), the upgrade with its diff, and remove', async () => {
@@ -253,14 +259,20 @@ describe('dashboard: configuration template gallery', () => {
     await page.getByTestId('te-versions').waitFor();
     expect(await page.getByTestId('te-name').inputValue()).toBe('After-hours auto-reply (copy)');
     expect(await page.getByTestId('te-rule').count()).toBe(1);
+    await screenshot(page, '52a-editor-cloned');
     await page.getByTestId('te-name').fill(name);
 
     // A rule written with the automation rule editor, using a field not declared yet.
     await page.getByTestId('te-add-rule').click();
+    await page.getByTestId('rule-editor').waitFor();
+    await screenshot(page, '52b-editor-rule');
     await page.getByTestId('rule-name').fill('Where');
     await page.getByTestId('rt-keywords').fill('where');
     await page.getByTestId('rt-keywords').press('Enter');
-    await page.getByTestId('action-0-text').fill('We are in {{city}}.');
+    // The template's own fields are offered with the engine's placeholders.
+    await page.getByTestId('a0-text-ph-Business-name').click();
+    await page.getByTestId('action-0-text').press('End');
+    await page.getByTestId('action-0-text').pressSequentially(' is in {{city}}.');
     await page.getByTestId('save-rule').click();
     await page.getByTestId('rule-editor').waitFor({ state: 'detached' });
     expect(await page.getByTestId('te-rule').count()).toBe(2);
@@ -293,7 +305,7 @@ describe('dashboard: configuration template gallery', () => {
     const tenantPage = await client.newPage();
     await tenantPage.goto(`${h.server.url}/templates?lang=en`);
     const card = tenantPage.getByTestId('template-card').filter({ has: tenantPage.getByRole('heading', { name, exact: true }) });
-    await card.getByTestId('preview-reply').filter({ hasText: 'We are in Campinas.' }).waitFor();
+    await card.getByTestId('preview-reply').filter({ hasText: 'Aurora Studio is in Campinas.' }).waitFor();
     expect(await card.locator('.badge').allTextContents()).toContain('v2');
     await screenshot(tenantPage, '54-gallery-published-template');
     await closeContext(client);

@@ -531,7 +531,7 @@ export type InstancesQueryVariables = Exact<{
 }>;
 
 
-export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }>, appliedTemplate: { version: number, upgradeAvailable: boolean, template: { id: string, name: string }, heldRules: Array<{ ruleId: string }> } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type InstanceOptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1483,6 +1483,17 @@ export const InstancesDocument = new TypedDocumentString(`
           id
           name
           enabled
+        }
+        appliedTemplate {
+          version
+          upgradeAvailable
+          template {
+            id
+            name
+          }
+          heldRules {
+            ruleId
+          }
         }
       }
     }

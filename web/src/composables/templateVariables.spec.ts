@@ -104,6 +104,9 @@ describe('templateVariables', () => {
   it('describes a value for a summary', () => {
     expect(describeValue(restaurant[3], { amount: 7.9, currency: 'BRL' }, 'pt-BR')).toMatch(/R\$\s7,90/);
     expect(describeValue(restaurant[2], { days: [{ day: 1, open: '09:00', close: '18:00' }] })).toBe('Mon 09:00–18:00');
+    const tuesdayToSunday = [0, 2, 3, 4, 5, 6].map((day) => ({ day, open: '11:30', close: '23:00' }));
+    expect(describeValue(restaurant[2], { days: [...tuesdayToSunday, { day: 1, open: '18:00', close: '22:00' }] })).toBe('Mon 18:00–22:00; Tue–Sun 11:30–23:00');
+    expect(describeValue(restaurant[2], { days: [{ day: 1, open: '09:00', close: '12:00' }, { day: 3, open: '09:00', close: '12:00' }] })).toBe('Mon, Wed 09:00–12:00');
     expect(describeValue(restaurant[5], 'card')).toBe('Cartão');
   });
 

@@ -194,7 +194,18 @@ export function describeValue(variable: Pick<RuleTemplateVariable, 'type' | 'opt
     case 'weekly_hours': {
       const { days } = toFieldValue({ type: 'weekly_hours', default: null, example: null }, value) as HoursValue;
       if (days.length === 0) return 'closed all week';
-      return days.map((d) => `${WEEKDAY_SHORT[d.day]} ${d.open}–${d.close}`).join(', ');
+      // Days with the same hours together, the week from Monday: "Mon–Fri 09:00–18:00; Sat 09:00–13:00".
+      const order = (day: number) => (day + 6) % 7;
+      const byHours = new Map<string, number[]>();
+      for (const d of [...days].sort((a, b) => order(a.day) - order(b.day))) {
+        const span = `${d.open}–${d.close}`;
+        byHours.set(span, [...(byHours.get(span) ?? []), d.day]);
+      }
+      return [...byHours].map(([span, list]) => {
+        const contiguous = list.every((d, i) => i === 0 || order(d) === order(list[i - 1]) + 1);
+        const which = list.length > 2 && contiguous ? `${WEEKDAY_SHORT[list[0]]}–${WEEKDAY_SHORT[list[list.length - 1]]}` : list.map((d) => WEEKDAY_SHORT[d]).join(', ');
+        return `${which} ${span}`;
+      }).join('; ');
     }
     case 'choice':
       return optionsOf(variable).find((o) => o.value === value)?.label ?? String(value);
