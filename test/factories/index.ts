@@ -68,13 +68,16 @@ export async function makeTenantWithTraffic(services: Services, sql: Sql, label:
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${owner.tenant.id}, ${instance.id}, ${`${label} secret campaign`}, '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
   const template = await makeRuleTemplate(services);
   const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: `${label} Shop` } });
+  // The run that onboarded it (finished: no job takes it).
+  const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, finished_at)
+    values ('quick_setup', 'succeeded', ${owner.tenant.id}, ${phoneNumber.id}, ${instance.id}, ${JSON.stringify({ businessName: `${label} secret name`, ruleTemplateId: null, templateVariables: {} })}::jsonb, now()) returning id`;
   return {
-    ...owner, instance, phoneNumber, ruleTemplate: template,
+    ...owner, instance, phoneNumber, ruleTemplate: template, onboardingRunId: run.id as string,
     contactId: contact.id as string, messageId: message.id as string, webhookEventId: String(event.id), campaignId: campaign.id as string, ruleId: rule.id as string,
     /** Names and contents only this tenant's rows hold. */
     names: [`${label} secret name`, `${label} customer`, `${label} secret text`, 'secret body', `${label} secret campaign`, `${label} Shop`],
     /** Its ids, ours and Meta's. */
-    ids: [owner.tenant.id, instance.id, phoneNumber.id, owner.apiKey.id, contact.id as string, message.id as string, campaign.id as string, rule.id as string, phoneNumber.phoneNumberId, phoneNumber.wabaId],
+    ids: [owner.tenant.id, instance.id, phoneNumber.id, owner.apiKey.id, contact.id as string, message.id as string, campaign.id as string, rule.id as string, phoneNumber.phoneNumberId, phoneNumber.wabaId, run.id as string],
   };
 }
 
@@ -91,5 +94,6 @@ export async function snapshotOfTenant(sql: Sql, owner: { tenant: { id: string }
     contacts: await sql`select * from contacts where tenant_id = ${id} order by id`,
     events: await sql`select id, state, attempts from webhook_events where id = ${owner.webhookEventId}`,
     campaigns: await sql`select * from campaigns where tenant_id = ${id} order by id`,
+    onboardingRuns: await sql`select * from onboarding_runs where tenant_id = ${id} order by id`,
   };
 }

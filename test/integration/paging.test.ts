@@ -7,7 +7,7 @@ import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { codes, gql } from '../setup/graphql-client.js';
 import { RowCloner } from '../setup/clone-rows.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { automationRules, campaigns, contacts, instances, messageTemplates, messages, phoneNumbers, ruleRuns, ruleTemplates, tenants, unroutedEvents, webhookEvents } from '../../server/src/db/schema.js';
+import { automationRules, campaigns, contacts, instances, messageTemplates, messages, onboardingRuns, phoneNumbers, ruleRuns, ruleTemplates, tenants, unroutedEvents, webhookEvents } from '../../server/src/db/schema.js';
 
 // Every connection of the schema, found by introspecting the running server (a connection added
 // later is covered without editing this file), paged through with small pages. The scenario is
@@ -132,6 +132,9 @@ beforeAll(async () => {
   const [rule] = await db.insert(automationRules).values({ tenantId: tenant.id, instanceId: instance.id, name: 'Oi', trigger: { type: 'any_message' }, actions: [{ type: 'mark_read' }] }).returning();
   const [run] = await db.insert(ruleRuns).values({ tenantId: tenant.id, instanceId: instance.id, ruleId: rule.id, ruleName: rule.name, messageId: message.id, contactId: contact.id, status: 'done', matched: 'any message' }).returning();
 
+  // Finished (cancelled), so no onboarding job or sweep takes it or its copies for work.
+  const [onboarding] = await db.insert(onboardingRuns).values({ kind: 'quick_setup', state: 'cancelled', tenantId: tenant.id, input: { businessName: 'Padaria', ruleTemplateId: null, templateVariables: {} }, finishedAt: new Date() }).returning();
+
   const rows: [string, string, Table][] = [
     ['Tenant', tenant.id, tenants],
     ['PhoneNumber', phoneNumber.id, phoneNumbers],
@@ -145,6 +148,7 @@ beforeAll(async () => {
     ['UnroutedEvent', unrouted.id, unroutedEvents],
     ['RuleRun', run.id, ruleRuns],
     ['Conversation', contact.id, contacts],
+    ['OnboardingRun', onboarding.id, onboardingRuns],
   ];
   world = {
     tenantId: tenant.id,

@@ -17,5 +17,7 @@ export const JobName = {
   SendBatch: 'send-batch',
   /** outbound: enqueue a campaign's messages, then tick its progress until it is finished. */
   Campaign: 'campaign',
+  /** onboarding: advance one onboarding run through its steps, until it ends or waits. */
+  AdvanceOnboarding: 'advance-onboarding',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

@@ -6,6 +6,9 @@ import { reconcileUnknownSweep, repairStatusesSweep, requeueStaleSendsSweep, sen
 import { campaignJob, requeueStaleCampaignsSweep } from '../modules/campaigns/campaigns.jobs.js';
 import { templateStatusHook } from '../modules/message-templates/message-templates.hooks.js';
 import { automationHook } from '../modules/automation/automation.runner.js';
+import { onboardingFirstMessageHook } from '../modules/onboarding/onboarding.hooks.js';
+import { advanceOnboardingJob, resumeOnboardingSweep } from '../modules/onboarding/onboarding.jobs.js';
+import type { OnboardingFinishHook } from '../modules/onboarding/onboarding.events.js';
 
 // Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
 // reader finds all the background work here. Each domain declares its own in `<domain>.jobs.ts`
@@ -17,7 +20,14 @@ export const inboundHooks: readonly InboundHook[] = [
   // Template statuses first: a rule whose template Meta approved in this job may use it.
   templateStatusHook,
   automationHook,
+  onboardingFirstMessageHook,
 ];
+
+/**
+ * Told when an onboarding run succeeds or fails (onboarding.events.ts: at least once, after the
+ * run's end is committed), in order. Tenant webhooks plug `onboarding.succeeded` / `.failed` in here.
+ */
+export const onboardingHooks: readonly OnboardingFinishHook[] = [];
 
 export const queueRegistry: readonly QueueDefinition[] = [
   {
@@ -37,7 +47,9 @@ export const queueRegistry: readonly QueueDefinition[] = [
   {
     name: QueueName.Onboarding,
     concurrency: 4,
-    jobs: [],
+    // Steps are short Graph calls: a killed worker's run is taken back within seconds.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 6_000, stalledInterval: 2_000 },
+    jobs: [advanceOnboardingJob(onboardingHooks)],
   },
 ];
 
@@ -48,4 +60,5 @@ export const sweepRegistry: readonly SweepDefinition[] = [
   requeueStaleCampaignsSweep,
   reconcileUnknownSweep,
   repairStatusesSweep,
+  resumeOnboardingSweep,
 ];
