@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 import { eventually } from '../setup/webhooks.js';
+import { gqlOk } from '../setup/graphql-client.js';
+import { EMBEDDED_SIGNUP, waitForRun, stateIs } from '../setup/onboarding.js';
 import { closeContext, ensureDashboardBuilt, launchBrowser, newContext, screenshot } from './browser.js';
 
 // Onboarding a client in the browser, one test per path, from "new client" to an instance that
@@ -234,6 +236,90 @@ describe('onboarding in the dashboard', () => {
     await page.reload();
     await runReaches(page, 'succeeded');
     expect(await page.getByTestId('connect-whatsapp').count()).toBe(0);
+    await closeContext(context);
+  }, 120_000);
+
+  it('(d) a failed run shows its step and fix on its page and in the runs list; after the fix, Retry there resumes it to the SMS code and success', async () => {
+    const { typed, digits } = brazilianNumber();
+    // The number is on another business's WABA: adding it to ours fails until its owner lets it go.
+    const elsewhere = h.sim.placeNumberElsewhere({ displayPhoneNumber: digits });
+    const context = await newContext(browser, h.server.operatorKey);
+    const page = await context.newPage();
+    await page.goto(`${h.server.url}/onboarding/new`);
+    await page.getByTestId('ob-template-Restaurante').waitFor();
+    await page.getByTestId('ob-business').fill('Loja da Esquina');
+    await page.getByTestId('ob-phone').fill(typed);
+    await page.getByTestId('ob-start').click();
+    const runId = await runIdOf(page);
+    await runReaches(page, 'failed');
+    await page.getByTestId('run-failure').waitFor();
+    expect(await page.locator('[data-testid=run-step][data-state=failed]').getAttribute('data-step')).toBe('add_number');
+    expect(await page.getByTestId('failure-fix').textContent()).toMatch(/^Fix: .+/);
+    await screenshot(page, 'onboarding-d-1-failed');
+
+    await page.goto(`${h.server.url}/onboarding`);
+    await page.locator('#f-run-state').selectOption('failed');
+    const row = page.locator(`[data-testid=run-row][data-run="${runId}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId('run-fix').textContent()).toMatch(/another business/);
+    await screenshot(page, 'onboarding-d-2-runs-failed');
+
+    // The fix: its owner deletes it there. Retry resumes from add_number (find_number is not redone).
+    h.sim.state.numbers.delete(elsewhere.number.id);
+    await row.getByTestId('row-retry').click();
+    await row.waitFor({ state: 'detached' }); // no longer failed
+    await page.goto(`${h.server.url}/onboarding/${runId}`);
+    await runReaches(page, 'waiting_for_code');
+    expect(await page.locator('[data-testid=run-step][data-step=find_number]').getAttribute('data-state')).toBe('succeeded');
+    const sms = await (await fetch(`${h.sim.url}/_sim/sms?phone=${digits}`)).json() as { latest: { code: string } };
+    await page.getByTestId('sms-code').fill(sms.latest.code);
+    await page.getByTestId('submit-code').click();
+    await runReaches(page, 'succeeded');
+    await screenshot(page, 'onboarding-d-3-retried-done');
+    await closeContext(context);
+  }, 120_000);
+
+  it('(e) the number doctor finds an unsubscribed WABA and an unregistered number and fixes each with one click, then reports an expired token with its fix', async () => {
+    // A client onboarded through Embedded Signup: its number has its own business token.
+    const { digits } = brazilianNumber();
+    const waba = h.sim.createWaba({ name: 'Doutor Teste', subscribed: false });
+    const number = h.sim.createNumber({ wabaId: waba.id, displayPhoneNumber: digits, verifiedName: 'Farmácia Saúde', registered: false });
+    const code = h.sim.createCode({ wabaId: waba.id, phoneNumberId: number.id }).code;
+    const started = (await gqlOk(h.server.url, h.server.operatorKey, EMBEDDED_SIGNUP, { input: { code, wabaId: waba.id, phoneNumberId: number.id, businessName: 'Farmácia Saúde' } })).startEmbeddedSignup as { id: string };
+    await waitForRun(h.server.url, h.server.operatorKey, started.id, stateIs('succeeded', 'failed'), 'the signup run succeeds', 30_000);
+    const [row] = await h.server.core.database.sql`select id from phone_numbers where phone_number_id = ${number.id}`;
+    // Then Meta's side drifts: the app leaves the WABA, the number is deregistered.
+    h.sim.updateWaba(waba.id, { subscribed: false });
+    h.sim.updateNumber(number.id, { registered: false });
+
+    const context = await newContext(browser, h.server.operatorKey);
+    const page = await context.newPage();
+    await page.goto(`${h.server.url}/numbers`);
+    await page.locator(`[data-testid=number-row]:has-text("${number.id}") [data-testid=number-doctor]`).click();
+    await page.waitForURL(/\/numbers\/[^/]+\/doctor$/);
+    const checkStatus = (name: string) => page.locator(`[data-testid=doctor-check][data-check=${name}]`).getAttribute('data-status');
+    await page.getByTestId('doctor-check').first().waitFor();
+    expect(page.url()).toContain(row.id);
+    expect(await checkStatus('waba_subscribed')).toBe('fail');
+    expect(await checkStatus('registered')).toBe('fail');
+    expect(await page.getByTestId('doctor-check').first().getAttribute('data-status')).toBe('fail'); // failing checks first
+    await screenshot(page, 'onboarding-e-1-doctor-failing');
+
+    await page.getByTestId('fix-subscribe').click();
+    await page.getByTestId('doctor-fixed').waitFor();
+    await page.waitForFunction(() => document.querySelector('[data-check=waba_subscribed]')?.getAttribute('data-status') === 'ok');
+    await page.getByTestId('fix-register').click();
+    await page.waitForFunction(() => document.querySelector('[data-check=registered]')?.getAttribute('data-status') === 'ok');
+    await screenshot(page, 'onboarding-e-2-doctor-fixed');
+    expect(h.sim.state.numbers.get(number.id)!.registered).toBe(true);
+
+    // The client's token expires: the doctor says so, and what to do.
+    h.sim.expireBusinessTokens(waba.id);
+    await page.getByTestId('doctor-rerun').click();
+    await page.waitForFunction(() => document.querySelector('[data-check=token]')?.getAttribute('data-status') === 'fail');
+    expect(await page.locator('[data-check=token] [data-testid=check-fix]').textContent()).toMatch(/Connect WhatsApp/);
+    expect(await page.getByTestId('doctor-fixed').count()).toBe(0); // the last fix's notice spoke of the checks before
+    await screenshot(page, 'onboarding-e-3-doctor-expired-token');
     await closeContext(context);
   }, 120_000);
 });
