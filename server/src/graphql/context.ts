@@ -14,6 +14,7 @@ import type { OutboundService } from '../modules/outbound/outbound.service.js';
 import type { CampaignService } from '../modules/campaigns/campaigns.service.js';
 import type { MonitoringService } from '../modules/monitoring/monitoring.service.js';
 import type { ConversationService } from '../modules/conversations/conversations.service.js';
+import type { TenantWebhookService } from '../modules/tenant-webhooks/tenant-webhooks.service.js';
 import type { TemplateApplicationService } from '../modules/rule-templates/rule-templates.apply.js';
 
 /** Every domain service, as resolvers see them (wired in services.ts). */
@@ -33,6 +34,7 @@ export interface Services {
   monitoring: MonitoringService;
   conversations: ConversationService;
   templateApplications: TemplateApplicationService;
+  tenantWebhooks: TenantWebhookService;
 }
 
 /** What every resolver receives: who is calling, and the services that decide. */

@@ -13,6 +13,7 @@ import { OutboundResolver } from '../modules/outbound/outbound.resolver.js';
 import { CampaignResolver } from '../modules/campaigns/campaigns.resolver.js';
 import { MonitoringResolver } from '../modules/monitoring/monitoring.resolver.js';
 import { ConversationResolver } from '../modules/conversations/conversations.resolver.js';
+import { TenantWebhookResolver, WebhookDeliveryResolver } from '../modules/tenant-webhooks/tenant-webhooks.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -32,4 +33,6 @@ export const resolvers: NonEmptyArray<Function> = [
   CampaignResolver,
   MonitoringResolver,
   ConversationResolver,
+  TenantWebhookResolver,
+  WebhookDeliveryResolver,
 ];

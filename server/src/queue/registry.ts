@@ -6,6 +6,8 @@ import { reconcileUnknownSweep, repairStatusesSweep, requeueStaleSendsSweep, sen
 import { campaignJob, requeueStaleCampaignsSweep } from '../modules/campaigns/campaigns.jobs.js';
 import { templateStatusHook } from '../modules/message-templates/message-templates.hooks.js';
 import { automationHook } from '../modules/automation/automation.runner.js';
+import { tenantWebhooksHook } from '../modules/tenant-webhooks/tenant-webhooks.hooks.js';
+import { deliverWebhookJob, sweepDueDeliveriesSweep } from '../modules/tenant-webhooks/tenant-webhooks.jobs.js';
 
 // Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
 // reader finds all the background work here. Each domain declares its own in `<domain>.jobs.ts`
@@ -17,6 +19,8 @@ export const inboundHooks: readonly InboundHook[] = [
   // Template statuses first: a rule whose template Meta approved in this job may use it.
   templateStatusHook,
   automationHook,
+  // Last: it turns what the others did (rule runs, handoffs) into tenant webhooks too.
+  tenantWebhooksHook,
 ];
 
 export const queueRegistry: readonly QueueDefinition[] = [
@@ -39,6 +43,14 @@ export const queueRegistry: readonly QueueDefinition[] = [
     concurrency: 4,
     jobs: [],
   },
+  {
+    name: QueueName.TenantWebhooks,
+    concurrency: (deps) => deps.env.WEBHOOK_DELIVERY_CONCURRENCY,
+    // An attempt that stalls (its worker was killed mid-POST) is claimed again once its row's
+    // claim lapses; taken back soon so a dead worker's deliveries resume quickly.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 15_000, stalledInterval: 3_000 },
+    jobs: [deliverWebhookJob],
+  },
 ];
 
 /** Run by one worker at a time, every SWEEP_INTERVAL_MS, in this order. */
@@ -48,4 +60,5 @@ export const sweepRegistry: readonly SweepDefinition[] = [
   requeueStaleCampaignsSweep,
   reconcileUnknownSweep,
   repairStatusesSweep,
+  sweepDueDeliveriesSweep,
 ];
