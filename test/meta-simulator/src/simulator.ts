@@ -406,10 +406,10 @@ export class MetaSimulator {
         return;
       }
       const result = submitSignup(this.core, { ...query, ...params });
-      if (result.kind === 'redirect') {
+      if (result.kind === 'redirect' || result.kind === 'cancelled') {
         res.writeHead(303, { location: result.location });
         res.end();
-        finish(303, result.result);
+        finish(303, result.kind === 'redirect' ? result.result : { event: 'CANCEL', current_step: result.currentStep });
       } else {
         sendHtml(res, result.status, result.html);
         finish(result.status, result.result ?? null);
