@@ -121,6 +121,14 @@ describe('dashboard: configuration template gallery', () => {
     expect(replies.join('\n')).toContain('Funcionamos dom, ter, qua, qui, sex, sáb 11:00–23:00.');
     await screenshot(page, '44-use-form-filled');
 
+    // Played at night, after the hours typed: the closed notice answers first.
+    await page.getByTestId('preview-moment').selectOption('weekday-night');
+    await eventually(async () => (await previewReplies(page)).some((text) => text.startsWith('Estamos fechados agora')), 'the preview at night', 15_000);
+    expect((await previewReplies(page)).find((text) => text.startsWith('Estamos fechados agora'))).toContain('Funcionamos dom, ter, qua, qui, sex, sáb 11:00–23:00');
+    await screenshot(page, '44b-use-form-at-night');
+    await page.getByTestId('preview-moment').selectOption('weekday-noon');
+    await eventually(async () => !(await previewReplies(page)).some((text) => text.startsWith('Estamos fechados agora')), 'the preview at noon', 15_000);
+
     // Applied to the client's instance.
     // The client has one number: its instance is the one chosen.
     expect(await page.getByTestId('use-instance').inputValue()).toBe(s.instance.id);
