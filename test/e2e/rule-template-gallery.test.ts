@@ -70,6 +70,10 @@ describe('dashboard: configuration template gallery', () => {
     await restaurant.getByTestId('preview-reply').first().waitFor();
     expect(await page.getByTestId('template-card').locator('h2').allTextContents()).toEqual(expect.arrayContaining(['Restaurant', 'Clinic', 'Store']));
     expect(await page.getByTestId('template-card').locator('h2').allTextContents()).not.toContain('Restaurante');
+    // The store sends order status by a Meta template: its card says so.
+    const store = page.getByTestId('template-card').filter({ has: page.getByRole('heading', { name: 'Store', exact: true }) });
+    expect(await store.getByTestId('template-meta').textContent()).toContain('order_status');
+    expect(await restaurant.getByTestId('template-meta').count()).toBe(0);
     await screenshot(page, '40-gallery-en');
 
     // In Portuguese, searched: the restaurant's preview is the engine answering its samples with the examples.
