@@ -21,6 +21,12 @@ const routes: RouteRecordRaw[] = [
   { path: '/live', name: 'live', component: LiveTrafficPage, meta: { title: 'Live traffic', section: 'Monitor' } },
   { path: '/tenants', name: 'tenants', component: () => import('./pages/TenantsPage.vue'), meta: { title: 'Tenants', section: 'Setup' } },
   { path: '/numbers', name: 'numbers', component: () => import('./pages/PhoneNumbersPage.vue'), meta: { title: 'Phone numbers', section: 'Setup' } },
+  { path: '/onboarding', name: 'onboarding', component: () => import('./pages/OnboardingRunsPage.vue'), meta: { title: 'Onboarding', section: 'Setup' } },
+  { path: '/onboarding/new', name: 'onboarding-new', component: () => import('./pages/OnboardingWizardPage.vue'), meta: { title: 'Add client', section: 'Setup' } },
+  { path: '/onboarding/:id', name: 'onboarding-run', component: () => import('./pages/OnboardingRunPage.vue'), meta: { title: 'Onboarding run', section: 'Setup', nav: '/onboarding' } },
+  { path: '/numbers/:id/doctor', name: 'doctor', component: () => import('./pages/DoctorPage.vue'), meta: { title: 'Number doctor', section: 'Setup', nav: '/numbers' } },
+  // A client's invite link: no key, no dashboard around it.
+  { path: '/onboard/:token', name: 'invite', component: () => import('./pages/InvitePage.vue'), meta: { title: 'Connect WhatsApp', public: true } },
   { path: '/instances', name: 'instances', component: () => import('./pages/InstancesPage.vue'), meta: { title: 'Instances', section: 'Setup' } },
   { path: '/instances/:id/rules', name: 'rules', component: () => import('./pages/RulesPage.vue'), meta: { title: 'Rules', section: 'Setup', nav: '/instances' } },
   { path: '/templates', name: 'templates', component: () => import('./pages/RuleTemplatesPage.vue'), meta: { title: 'Templates', section: 'Setup' } },

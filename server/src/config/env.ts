@@ -14,6 +14,8 @@ interface VariableSpec<T> {
   /** The default only suits development (it points at the simulator's demo app): production must set it. */
   devDefault?: boolean;
   optional?: boolean;
+  /** In production, this instead of `default` (e.g. '' for "not set": the feature it serves is off). */
+  productionDefault?: string;
 }
 
 const url = (protocols: string[]): Parser<string> => (raw) => {
@@ -40,6 +42,10 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => 
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(raw);
   return n;
 };
+const metaIdOrEmpty: Parser<string> = (raw) => {
+  if (raw !== '' && !/^\d{5,25}$/.test(raw)) throw new Error('not a Meta id');
+  return raw;
+};
 const minLength = (n: number): Parser<string> => (raw) => {
   if (raw.length < n) throw new Error('too short');
   return raw;
@@ -62,6 +68,10 @@ export const envSpec = {
   META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'wabahub-demo-app-secret', parse: nonEmpty, secret: true }),
   META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'wabahub-demo-verify-token', parse: nonEmpty, secret: true }),
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
+  META_BUSINESS_ID: variable({ description: "the business portfolio of the app's system user: quick setup looks for a client's number among its owned and client WABAs. Empty: quick setup is off (Embedded Signup still works)", expects: 'a Meta id (digits) or empty', default: '510020030040050', productionDefault: '', parse: metaIdOrEmpty }),
+  META_OPERATOR_WABA_ID: variable({ description: "the operator's own WABA: quick setup adds a number found on no WABA here, then asks Meta to text the client a code. Empty: such numbers need Embedded Signup", expects: 'a Meta id (digits) or empty', default: '102290129340398', productionDefault: '', parse: metaIdOrEmpty }),
+  META_APP_CONFIG_ID: variable({ description: "Embedded Signup's configuration id (FB.login config_id) for the invite page's Connect WhatsApp button. Empty: the page opens the simulator's popup (development)", expects: 'a Meta id (digits) or empty', default: '', parse: metaIdOrEmpty }),
+  ONBOARDING_INVITE_TTL_HOURS: variable({ description: 'how long an onboarding invite link works (it also works once only)', expects: 'an integer 1-720', default: '72', parse: integer(1, 720) }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
   OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 50 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: integer(1, 1000) }),
@@ -72,6 +82,14 @@ export const envSpec = {
   SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: integer(0) }),
   API_RATE_LIMIT_PER_MINUTE: variable({ description: 'GraphQL calls a tenant API key may make per minute (a key can be given its own budget); the operator key is not limited', expects: 'an integer 1-1000000', default: '600', parse: integer(1, 1_000_000) }),
   WEBHOOK_COMMIT_TIMEOUT_MS: variable({ description: 'a webhook whose commit in Postgres has not come back in this time is answered 503 (Meta retries it): a hung database or network must not hold Meta\'s requests open', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_ALLOW_PRIVATE: variable({ description: "tenant webhooks may reach loopback, private and link-local addresses over http (development); production sends only to https URLs whose addresses are public, checked after DNS at each delivery", expects: 'true, false or auto (true unless NODE_ENV is production)', default: 'auto', parse: (raw) => {
+    if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
+    return raw as 'true' | 'false' | 'auto';
+  } }),
+  WEBHOOK_TIMEOUT_MS: variable({ description: "how long a tenant webhook delivery waits for the receiver's answer before it counts as a timeout (retried)", expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_RETRY_BASE_MS: variable({ description: 'the first retry of a failed tenant webhook delivery waits about this long, each next one twice as long (with jitter, at most an hour)', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_GIVE_UP_AFTER_MS: variable({ description: 'a tenant webhook delivery is retried for this long, and an endpoint failing every delivery for this long is disabled (with an alert on the dashboard)', expects: 'milliseconds, at least 1', default: '86400000', parse: integer(1) }),
+  WEBHOOK_DELIVERY_CONCURRENCY: variable({ description: 'tenant webhook deliveries in flight per worker process', expects: 'an integer 1-1000', default: '64', parse: integer(1, 1000) }),
   DEMO: variable({ description: 'pnpm start: run the Meta simulator, a demo tenant and live traffic', expects: 'true, false or auto (on when META_GRAPH_URL is not set)', default: 'auto', parse: (raw) => {
     if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
     return raw as 'true' | 'false' | 'auto';
@@ -99,7 +117,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   // Meta itself (a production that fell back to the simulator would send nothing, silently).
   const production = source.NODE_ENV === 'production';
   for (const [name, spec] of Object.entries(envSpec) as [string, VariableSpec<unknown>][]) {
-    const raw = source[name] ?? (production && (spec.secret || spec.devDefault) ? undefined : spec.default);
+    const raw = source[name] ?? (production ? (spec.productionDefault ?? (spec.secret || spec.devDefault ? undefined : spec.default)) : spec.default);
     if (raw === undefined) throw new EnvError(`${name} is missing: expected ${spec.expects} (${spec.description})`);
     try {
       out[name] = spec.parse(raw);

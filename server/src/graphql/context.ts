@@ -14,7 +14,10 @@ import type { OutboundService } from '../modules/outbound/outbound.service.js';
 import type { CampaignService } from '../modules/campaigns/campaigns.service.js';
 import type { MonitoringService } from '../modules/monitoring/monitoring.service.js';
 import type { ConversationService } from '../modules/conversations/conversations.service.js';
+import type { TenantWebhookService } from '../modules/tenant-webhooks/tenant-webhooks.service.js';
 import type { TemplateApplicationService } from '../modules/rule-templates/rule-templates.apply.js';
+import type { OnboardingService } from '../modules/onboarding/onboarding.service.js';
+import type { PhoneNumberDoctor } from '../modules/onboarding/onboarding.doctor.js';
 
 /** Every domain service, as resolvers see them (wired in services.ts). */
 export interface Services {
@@ -33,12 +36,20 @@ export interface Services {
   monitoring: MonitoringService;
   conversations: ConversationService;
   templateApplications: TemplateApplicationService;
+  onboarding: OnboardingService;
+  doctor: PhoneNumberDoctor;
+  tenantWebhooks: TenantWebhookService;
 }
 
 /** What every resolver receives: who is calling, and the services that decide. */
 export interface AppContext {
   viewer: Viewer;
   services: Services;
+  /**
+   * The token of an onboarding invite link, when the caller sent one instead of a key. The viewer
+   * is then a read-only tenant of no tenant (it sees nothing), and only the invite's fields run.
+   */
+  inviteToken?: string | null;
   /** The request's logger (its lines carry the reqId). */
   log?: LogSink;
 }

@@ -109,6 +109,18 @@ export type CreateInstanceInput = {
   timezone?: string | null | undefined;
 };
 
+/** An invite link a client uses to onboard alone. */
+export type CreateOnboardingInviteInput = {
+  /** The business name, pre-filled on the invite page. */
+  businessName?: string | null | undefined;
+  /** Hours the link works (default ONBOARDING_INVITE_TTL_HOURS, 72); it works once. */
+  expiresInHours?: number | null | undefined;
+  /** The configuration template the client gets. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables. */
+  templateVariables?: unknown;
+};
+
 /** A new configuration template (operator). Its first version is published with it. */
 export type CreateRuleTemplateInput = {
   /** What it configures: { rules, timezone?, businessHours?, handoffTimeoutHours?, replyLimitPerHour?, messageTemplates? }. */
@@ -161,6 +173,12 @@ export type MessageFilter = {
   until?: string | null | undefined;
 };
 
+/** Narrows onboardingRuns. */
+export type OnboardingRunFilter = {
+  /** Only runs in this state: running, waiting_for_code, succeeded, failed or cancelled. */
+  state?: string | null | undefined;
+};
+
 /** Filters for the phone number list. */
 export type PhoneNumberFilter = {
   /** Only numbers in this status. */
@@ -203,6 +221,20 @@ export type PublishRuleTemplateVersionInput = {
   sampleMessages?: unknown;
   /** New variables. */
   variables?: unknown;
+};
+
+/** Quick setup: two typed fields (the business name and the number), and optionally a configuration template. */
+export type QuickSetupInput = {
+  /** The client business name: the tenant's name and, for a number Meta does not know yet, its display name (Meta reviews it). */
+  businessName: string;
+  /** ISO country code (BR, US...) to read a number typed without "+". */
+  country?: string | null | undefined;
+  /** The number as people type it: "(11) 98765-4321" with country BR, or "+55 11 9 8765 4321". */
+  phoneNumber: string;
+  /** The configuration template to apply to the new instance. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables { name: value }; business_name defaults to businessName. */
+  templateVariables?: unknown;
 };
 
 /** A reply button of an interactive message. */
@@ -277,6 +309,22 @@ export type SetRuleTemplateVisibilityInput = {
   tenantIds?: Array<string> | null | undefined;
   /** all, or chosen (only tenantIds). */
   visibility: string;
+};
+
+/** Embedded Signup: what Meta's popup returned, and the client's choices. */
+export type StartEmbeddedSignupInput = {
+  /** The client business name (the tenant's name). */
+  businessName: string;
+  /** The one-time code (valid 10 minutes, once). */
+  code: string;
+  /** The phone number the client chose (phone_number_id). */
+  phoneNumberId: string;
+  /** The configuration template to apply. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables; business_name defaults to businessName. */
+  templateVariables?: unknown;
+  /** The WABA the client chose (waba_id). */
+  wabaId: string;
 };
 
 /** Filters for the tenant list. */
@@ -616,6 +664,110 @@ export type RecentOutboundQueryVariables = Exact<{
 
 export type RecentOutboundQuery = { messages: { totalCount: number, edges: Array<{ node: { id: string, status: string, type: string, text: string | null, createdAt: string, sentAt: string | null, deliveredAt: string | null, readAt: string | null, failedAt: string | null, errorTitle: string | null, errorCode: number | null, contact: { waId: string, name: string | null } } }> } };
 
+export type OnboardingRunFieldsFragment = { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null };
+
+export type OnboardingRunQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type OnboardingRunQuery = { onboardingRun: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type OnboardingRunSecretQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type OnboardingRunSecretQuery = { onboardingRun: { id: string, apiKeySecret: string | null } };
+
+export type OnboardingRunsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: OnboardingRunFilter | null | undefined;
+}>;
+
+
+export type OnboardingRunsQuery = { onboardingRuns: { totalCount: number, edges: Array<{ node: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, currentStep: string | null, createdAt: string, steps: Array<{ name: string, state: string, error: { step: string, code: number, message: string, fix: string } | null }>, phoneNumber: { displayPhoneNumber: string } | null, instance: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type OnboardingProgressSubscriptionVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type OnboardingProgressSubscription = { onboardingProgress: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type QuickSetupMutationVariables = Exact<{
+  input: QuickSetupInput;
+}>;
+
+
+export type QuickSetupMutation = { quickSetup: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type StartEmbeddedSignupMutationVariables = Exact<{
+  input: StartEmbeddedSignupInput;
+}>;
+
+
+export type StartEmbeddedSignupMutation = { startEmbeddedSignup: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type SubmitVerificationCodeMutationVariables = Exact<{
+  runId: string;
+  code: string;
+}>;
+
+
+export type SubmitVerificationCodeMutation = { submitVerificationCode: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type RetryOnboardingMutationVariables = Exact<{
+  runId: string;
+  code?: string | null | undefined;
+  pin?: string | null | undefined;
+}>;
+
+
+export type RetryOnboardingMutation = { retryOnboarding: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type CancelOnboardingMutationVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type CancelOnboardingMutation = { cancelOnboarding: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type CreateOnboardingInviteMutationVariables = Exact<{
+  input?: CreateOnboardingInviteInput | null | undefined;
+}>;
+
+
+export type CreateOnboardingInviteMutation = { createOnboardingInvite: { id: string, token: string | null, businessName: string | null, ruleTemplateId: string | null, expiresAt: string } };
+
+export type OnboardingInviteQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OnboardingInviteQuery = { onboardingInvite: { id: string, businessName: string | null, ruleTemplateId: string | null, expiresAt: string, usedAt: string | null, runId: string | null, appId: string | null, configId: string | null, simulatorSignupUrl: string | null } };
+
+export type StarterTemplatesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StarterTemplatesQuery = { ruleTemplates: { edges: Array<{ node: { id: string, name: string, description: string, locale: string, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown }> } }> } };
+
+export type PhoneNumberDiagnosisFieldsFragment = { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> };
+
+export type DiagnosePhoneNumberQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DiagnosePhoneNumberQuery = { diagnosePhoneNumber: { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> } };
+
+export type FixPhoneNumberMutationVariables = Exact<{
+  id: string;
+  action: string;
+}>;
+
+
+export type FixPhoneNumberMutation = { fixPhoneNumber: { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> } };
+
 export type PhoneNumbersQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -936,6 +1088,79 @@ export const SentMessageFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SentMessageFields"}) as unknown as TypedDocumentString<SentMessageFieldsFragment, unknown>;
+export const OnboardingRunFieldsFragmentDoc = new TypedDocumentString(`
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}
+    `, {"fragmentName":"OnboardingRunFields"}) as unknown as TypedDocumentString<OnboardingRunFieldsFragment, unknown>;
+export const PhoneNumberDiagnosisFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}
+    `, {"fragmentName":"PhoneNumberDiagnosisFields"}) as unknown as TypedDocumentString<PhoneNumberDiagnosisFieldsFragment, unknown>;
 export const TemplateVariableFieldsFragmentDoc = new TypedDocumentString(`
     fragment TemplateVariableFields on RuleTemplateVariable {
   name
@@ -1707,6 +1932,505 @@ export const RecentOutboundDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<RecentOutboundQuery, RecentOutboundQueryVariables>;
+export const OnboardingRunDocument = new TypedDocumentString(`
+    query OnboardingRun($id: ID!) {
+  onboardingRun(id: $id) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<OnboardingRunQuery, OnboardingRunQueryVariables>;
+export const OnboardingRunSecretDocument = new TypedDocumentString(`
+    query OnboardingRunSecret($id: ID!) {
+  onboardingRun(id: $id) {
+    id
+    apiKeySecret
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingRunSecretQuery, OnboardingRunSecretQueryVariables>;
+export const OnboardingRunsDocument = new TypedDocumentString(`
+    query OnboardingRuns($first: Int, $after: String, $filter: OnboardingRunFilter) {
+  onboardingRuns(first: $first, after: $after, filter: $filter) {
+    edges {
+      node {
+        id
+        kind
+        state
+        businessName
+        phoneNumberE164
+        currentStep
+        createdAt
+        steps {
+          name
+          state
+          error {
+            step
+            code
+            message
+            fix
+          }
+        }
+        phoneNumber {
+          displayPhoneNumber
+        }
+        instance {
+          id
+          name
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingRunsQuery, OnboardingRunsQueryVariables>;
+export const OnboardingProgressDocument = new TypedDocumentString(`
+    subscription OnboardingProgress($runId: ID!) {
+  onboardingProgress(runId: $runId) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<OnboardingProgressSubscription, OnboardingProgressSubscriptionVariables>;
+export const QuickSetupDocument = new TypedDocumentString(`
+    mutation QuickSetup($input: QuickSetupInput!) {
+  quickSetup(input: $input) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<QuickSetupMutation, QuickSetupMutationVariables>;
+export const StartEmbeddedSignupDocument = new TypedDocumentString(`
+    mutation StartEmbeddedSignup($input: StartEmbeddedSignupInput!) {
+  startEmbeddedSignup(input: $input) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<StartEmbeddedSignupMutation, StartEmbeddedSignupMutationVariables>;
+export const SubmitVerificationCodeDocument = new TypedDocumentString(`
+    mutation SubmitVerificationCode($runId: ID!, $code: String!) {
+  submitVerificationCode(runId: $runId, code: $code) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<SubmitVerificationCodeMutation, SubmitVerificationCodeMutationVariables>;
+export const RetryOnboardingDocument = new TypedDocumentString(`
+    mutation RetryOnboarding($runId: ID!, $code: String, $pin: String) {
+  retryOnboarding(runId: $runId, code: $code, pin: $pin) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<RetryOnboardingMutation, RetryOnboardingMutationVariables>;
+export const CancelOnboardingDocument = new TypedDocumentString(`
+    mutation CancelOnboarding($runId: ID!) {
+  cancelOnboarding(runId: $runId) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<CancelOnboardingMutation, CancelOnboardingMutationVariables>;
+export const CreateOnboardingInviteDocument = new TypedDocumentString(`
+    mutation CreateOnboardingInvite($input: CreateOnboardingInviteInput) {
+  createOnboardingInvite(input: $input) {
+    id
+    token
+    businessName
+    ruleTemplateId
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateOnboardingInviteMutation, CreateOnboardingInviteMutationVariables>;
+export const OnboardingInviteDocument = new TypedDocumentString(`
+    query OnboardingInvite {
+  onboardingInvite {
+    id
+    businessName
+    ruleTemplateId
+    expiresAt
+    usedAt
+    runId
+    appId
+    configId
+    simulatorSignupUrl
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingInviteQuery, OnboardingInviteQueryVariables>;
+export const StarterTemplatesDocument = new TypedDocumentString(`
+    query StarterTemplates {
+  ruleTemplates(first: 50) {
+    edges {
+      node {
+        id
+        name
+        description
+        locale
+        variables {
+          name
+          type
+          label
+          help
+          required
+          default
+          example
+          options
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StarterTemplatesQuery, StarterTemplatesQueryVariables>;
+export const DiagnosePhoneNumberDocument = new TypedDocumentString(`
+    query DiagnosePhoneNumber($id: ID!) {
+  diagnosePhoneNumber(id: $id) {
+    ...PhoneNumberDiagnosisFields
+  }
+}
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}`) as unknown as TypedDocumentString<DiagnosePhoneNumberQuery, DiagnosePhoneNumberQueryVariables>;
+export const FixPhoneNumberDocument = new TypedDocumentString(`
+    mutation FixPhoneNumber($id: ID!, $action: String!) {
+  fixPhoneNumber(id: $id, action: $action) {
+    ...PhoneNumberDiagnosisFields
+  }
+}
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}`) as unknown as TypedDocumentString<FixPhoneNumberMutation, FixPhoneNumberMutationVariables>;
 export const PhoneNumbersDocument = new TypedDocumentString(`
     query PhoneNumbers($first: Int, $after: String, $filter: PhoneNumberFilter) {
   phoneNumbers(first: $first, after: $after, filter: $filter) {
