@@ -58,6 +58,13 @@ describe('dashboard: onboarding a client', () => {
     await screenshot(page, 'onboarding-03-done');
     console.log(`onboarding e2e, quick setup: ${seconds.toFixed(1)} s from "Add client" to the first customer answered; ${typedFields.length} fields typed (${typedFields.join(', ')})`);
     expect(seconds).toBeLessThan(60);
+
+    // The doctor of the new number: every check, and the last webhook just arrived.
+    await page.getByRole('link', { name: 'Run the doctor' }).click();
+    await page.getByTestId('doctor-checks').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('check-waba_subscribed').textContent()).toContain('ok');
+    expect(await page.getByTestId('check-registered').textContent()).toContain('ok');
+    await screenshot(page, 'onboarding-08-doctor');
     await closeContext(context);
   });
 
