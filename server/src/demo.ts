@@ -23,7 +23,7 @@ export interface DemoNumber {
   wabaId: string;
 }
 
-export async function seedDemo(db: Database, services: Services, numbers: DemoNumber[]): Promise<{ tenantId: string }> {
+export async function seedDemo(db: Database, services: Services, numbers: DemoNumber[], systemToken?: string): Promise<{ tenantId: string }> {
   let [tenant] = await db.select().from(tenants).where(eq(tenants.name, DEMO_TENANT));
   tenant ??= await services.tenants.create(OPERATOR, { name: DEMO_TENANT });
   for (const n of numbers) {
@@ -31,6 +31,9 @@ export async function seedDemo(db: Database, services: Services, numbers: DemoNu
     const number = existing ?? await services.phoneNumbers.add(OPERATOR, {
       tenantId: tenant.id, phoneNumberId: n.id, displayPhoneNumber: `+${n.displayPhoneNumber}`, wabaId: n.wabaId, throughputTier: n.tier, verifiedName: n.verifiedName,
     });
+    // What Meta (the simulator) says of the number: connected, GREEN, its name and limit; not the
+    // defaults a row starts with (pending, UNKNOWN). Best effort: the demo starts either way.
+    if (systemToken) await services.phoneNumbers.refreshFromMeta(number, systemToken).catch(() => undefined);
     if (!(await services.instances.findByPhoneNumber(number.id))) {
       await services.instances.create(OPERATOR, { phoneNumberId: number.id, name: n.verifiedName, timezone: 'America/Sao_Paulo' });
     }

@@ -17,6 +17,8 @@ import { MonitoringService } from './modules/monitoring/monitoring.service.js';
 import { ConversationService } from './modules/conversations/conversations.service.js';
 import { TenantWebhookService } from './modules/tenant-webhooks/tenant-webhooks.service.js';
 import { TemplateApplicationService } from './modules/rule-templates/rule-templates.apply.js';
+import { OnboardingService } from './modules/onboarding/onboarding.service.js';
+import { PhoneNumberDoctor } from './modules/onboarding/onboarding.doctor.js';
 
 /**
  * The composition root of the domain services, wired once per process from the same
@@ -41,8 +43,10 @@ export function createServices({ db, sql, env, redis, queues, graph, publisher }
   const templateApplications = new TemplateApplicationService(db, ruleTemplates, instances, phoneNumbers, messageTemplates);
   const conversations = new ConversationService(db, contacts, instances, publisher, queues['tenant-webhooks']);
   const tenantWebhooks = new TenantWebhookService(db, env, queues, instances);
+  const onboarding = new OnboardingService({ db, queues, graph, publisher, env }, ruleTemplates);
+  const doctor = new PhoneNumberDoctor({ db, graph, env }, phoneNumbers, messageTemplates);
   // A resumed number sends what waited: single sends, then its running campaigns.
   phoneNumbers.onResumed((number) => outbound.requeueNumber(number));
   phoneNumbers.onResumed((number) => campaigns.requeueNumber(number));
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations, templateApplications, tenantWebhooks };
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations, templateApplications, onboarding, doctor, tenantWebhooks };
 }

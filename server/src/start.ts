@@ -25,7 +25,7 @@ if (demo) {
   childEnv.META_GRAPH_URL = `${sim.url}/v21.0`;
   const core = await createCore({ ...env, META_GRAPH_URL: childEnv.META_GRAPH_URL });
   const numbers = DEMO.wabas.flatMap((w) => w.numbers.map((n) => ({ ...n, wabaId: w.id })));
-  await seedDemo(core.database.db, core.services, numbers);
+  await seedDemo(core.database.db, core.services, numbers, env.META_SYSTEM_TOKEN);
   await core.close();
   log.info({ simulator: sim.url }, `demo: Meta simulator on ${sim.url}, demo tenant "Loja Demo" with ${numbers.length} numbers`);
   stopDemo = () => sim.close();

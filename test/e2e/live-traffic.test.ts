@@ -70,14 +70,38 @@ describe('dashboard: live traffic', () => {
     await page.goto(`${server.url}/live`);
     await waitUntilSubscribed(page, tenant.id);
 
-    const text = `Oi! ${uniqueTag()}`;
-    const posted = Date.now();
-    const response = await postWebhook(server.url, inboundText(text), SECRET);
-    expect(response.status).toBe(200);
-    const row = rowsWith(page, text);
-    await row.waitFor({ timeout: 5_000 });
-    const elapsed = Date.now() - posted;
-    expect(elapsed).toBeLessThan(1_000);
+    // The page notes when each row appears (a MutationObserver, same clock as ours), so the figure
+    // is the pipeline's and not Playwright's polling. Three webhooks: on a loaded 2-core CI machine
+    // one can land behind another test's burst; the median must be within a second, each within 3 s.
+    type Watch = { seenAt: Record<string, number>; awaited: string[] };
+    await page.evaluate(() => {
+      const watch: Watch = { seenAt: {}, awaited: [] };
+      (window as unknown as { watch: Watch }).watch = watch;
+      new MutationObserver(() => {
+        for (const row of document.querySelectorAll('[data-testid="feed-row"]')) {
+          const text = row.textContent ?? '';
+          for (const tag of watch.awaited) if (text.includes(tag)) watch.seenAt[tag] ??= Date.now();
+        }
+      }).observe(document.body, { childList: true, subtree: true, characterData: true });
+    });
+    const elapsed: number[] = [];
+    let row = rowsWith(page, 'never');
+    for (let i = 0; i < 3; i++) {
+      const tag = uniqueTag();
+      const text = `Oi! ${tag}`;
+      await page.evaluate((t) => (window as unknown as { watch: Watch }).watch.awaited.push(t), tag);
+      const posted = Date.now();
+      const response = await postWebhook(server.url, inboundText(text), SECRET);
+      expect(response.status).toBe(200);
+      row = rowsWith(page, text);
+      await row.waitFor({ timeout: 5_000 });
+      const seenAt = await page.evaluate((t) => (window as unknown as { watch: Watch }).watch.seenAt[t], tag);
+      elapsed.push(seenAt - posted);
+    }
+    elapsed.sort((a, b) => a - b);
+    console.log(`live feed: webhook posted → row shown ${elapsed.join(', ')} ms`);
+    expect(elapsed[1]).toBeLessThan(1_000);
+    expect(elapsed[2]).toBeLessThan(3_000);
     expect(await row.textContent()).toContain('Ana Souza');
     expect(await row.getAttribute('data-tenant')).toBe(tenant.id);
     await screenshot(page, '07-live-operator');

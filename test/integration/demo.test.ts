@@ -29,9 +29,12 @@ describe('the demo', () => {
   it('seeds the demo tenant with its numbers, starter templates on the store and the clinic, idempotently; the store answers a customer', async () => {
     const { db, sql } = h.server.core.database;
     const numbers = demoLikeNumbers();
-    const { tenantId } = await seedDemo(db, h.server.core.services, numbers);
-    const again = await seedDemo(db, h.server.core.services, numbers);
+    const { tenantId } = await seedDemo(db, h.server.core.services, numbers, DEMO.systemToken);
+    const again = await seedDemo(db, h.server.core.services, numbers, DEMO.systemToken);
     expect(again.tenantId).toBe(tenantId);
+    // Meta's state of each number, as the simulator reports it: connected and GREEN, not pending and UNKNOWN.
+    const states = await sql`select status, meta_status, quality_rating, name_status, messaging_limit_tier from phone_numbers where tenant_id = ${tenantId}`;
+    expect(states.map((r) => ({ ...r }))).toEqual(numbers.map(() => ({ status: 'connected', meta_status: 'CONNECTED', quality_rating: 'GREEN', name_status: 'APPROVED', messaging_limit_tier: 'TIER_1K' })));
 
     const instances = await sql`select i.name, (select distinct t.starter_key from automation_rules r join rule_templates t on t.id = r.rule_template_id where r.instance_id = i.id) as starter_key
       from instances i where i.tenant_id = ${tenantId} order by i.name`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { OutboundService } from '../../server/src/modules/outbound/outbound.service.js';
-import { OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
+import { INTERRUPTED_UNSENT, OutboundSender } from '../../server/src/modules/outbound/outbound.sender.js';
 import { enqueueSends } from '../../server/src/modules/outbound/outbound.queue.js';
 import { requeueStaleSends } from '../../server/src/modules/outbound/outbound.reconcile.js';
 import { requeueStaleCampaigns } from '../../server/src/modules/campaigns/campaigns.jobs.js';
@@ -304,9 +304,20 @@ describe(OutboundSender.name, () => {
     return message.id as string;
   }
 
-  it('a send interrupted mid-call is never sent again: unknown, and counted', async () => {
+  it('a send interrupted mid-call that Meta never got (no status once every webhook is processed) is sent again, once', async () => {
     const s = await makeSender(h);
     const id = await interruptedSend(s, uniqueE164(), 30_000);
+    await enqueueSends(h.server.core.queues.outbound, [{ tenantId: s.tenant.id, messageId: id }]);
+    await waitForStatus(h, id, ['sent', 'delivered', 'read']);
+    const attempts = await attemptsOf(h, id);
+    expect(attempts.map((a) => a.outcome)).toEqual(['retry', 'sent']);
+    expect(attempts[0].error_message).toBe(INTERRUPTED_UNSENT);
+    expect(acceptedFor(h.sim, id)).toHaveLength(1);
+  });
+
+  it('a send interrupted mid-call and still unexplained long after is never sent again: unknown, and counted', async () => {
+    const s = await makeSender(h);
+    const id = await interruptedSend(s, uniqueE164(), 11 * 60_000);
     // The job runs again (BullMQ hands a dead worker's job to another one).
     await enqueueSends(h.server.core.queues.outbound, [{ tenantId: s.tenant.id, messageId: id }]);
     const unknown = await waitForStatus(h, id, ['unknown']);
@@ -344,9 +355,10 @@ describe(OutboundSender.name, () => {
     const wamid = answer.messages[0].id;
     await eventually(async () => (await h.server.core.database.sql`select 1 from message_status_events where wamid = ${wamid}`).length > 0, 'the status webhook');
     await enqueueSends(h.server.core.queues.outbound, [{ tenantId: s.tenant.id, messageId: id }]);
-    const row = await waitForStatus(h, id, ['unknown']);
-    expect(row.wamid).toBeNull();
-    expect(acceptedFor(h.sim, id)).toHaveLength(0);
+    // Without evidence of its own, it is taken as never received, and sent: a wamid of its own.
+    const row = await waitForStatus(h, id, ['sent', 'delivered', 'read']);
+    expect(row.wamid).not.toBe(wamid);
+    expect(acceptedFor(h.sim, id)).toHaveLength(1);
   });
 });
 

@@ -7,7 +7,7 @@ import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { codes, gql } from '../setup/graphql-client.js';
 import { RowCloner } from '../setup/clone-rows.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { automationRules, campaigns, contacts, instances, messageTemplates, messages, phoneNumbers, ruleRuns, ruleTemplates, tenantWebhookEvents, tenants, unroutedEvents, webhookDeliveries, webhookEndpoints, webhookEvents } from '../../server/src/db/schema.js';
+import { automationRules, campaigns, contacts, instances, messageTemplates, messages, onboardingRuns, phoneNumbers, ruleRuns, ruleTemplates, tenantWebhookEvents, tenants, unroutedEvents, webhookDeliveries, webhookEndpoints, webhookEvents } from '../../server/src/db/schema.js';
 
 // Every connection of the schema, found by introspecting the running server (a connection added
 // later is covered without editing this file), paged through with small pages. The scenario is
@@ -136,6 +136,9 @@ beforeAll(async () => {
   const [outboxEvent] = await db.insert(tenantWebhookEvents).values({ tenantId: tenant.id, type: 'message.received', sourceKey: `paging:${randomUUID()}`, payload: {} }).returning();
   const [delivery] = await db.insert(webhookDeliveries).values({ tenantId: tenant.id, endpointId: endpoint.id, eventId: outboxEvent.id, eventType: 'message.received', status: 'succeeded' }).returning();
 
+  // Finished (cancelled), so no onboarding job or sweep takes it or its copies for work.
+  const [onboarding] = await db.insert(onboardingRuns).values({ kind: 'quick_setup', state: 'cancelled', tenantId: tenant.id, input: { businessName: 'Padaria', ruleTemplateId: null, templateVariables: {} }, finishedAt: new Date() }).returning();
+
   const rows: [string, string, Table][] = [
     ['Tenant', tenant.id, tenants],
     ['PhoneNumber', phoneNumber.id, phoneNumbers],
@@ -149,6 +152,7 @@ beforeAll(async () => {
     ['UnroutedEvent', unrouted.id, unroutedEvents],
     ['RuleRun', run.id, ruleRuns],
     ['Conversation', contact.id, contacts],
+    ['OnboardingRun', onboarding.id, onboardingRuns],
     ['WebhookEndpoint', endpoint.id, webhookEndpoints],
     // webhookDeliveries(endpointId:) names it Endpoint.
     ['Endpoint', endpoint.id, webhookEndpoints],

@@ -34,12 +34,13 @@ function bIdFor(argName: string, returnType: string, operation: string): string 
   const byType: Record<string, string> = {
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
     AutomationRule: b.ruleId, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
+    OnboardingRun: b.onboardingRunId, PhoneNumberDiagnosis: b.phoneNumber.id,
     WebhookEndpoint: b.endpointId, CreatedWebhookEndpoint: b.endpointId, WebhookDelivery: b.deliveryId,
   };
   // Not ids of B's objects, though their names end in "Id": a dry run's button and list row, and a customer's WhatsApp number (B's).
   if (argName === 'buttonId' || argName === 'listRowId') return 'menu';
   if (argName === 'contactWaId') return '5511900000001';
-  const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId, endpointId: b.endpointId, deliveryId: b.deliveryId };
+  const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId, runId: b.onboardingRunId, endpointId: b.endpointId, deliveryId: b.deliveryId };
   // Operations that return only the id they removed: B's object by the operation's name.
   const removedBy: Record<string, string> = { deleteTenant: b.tenant.id, deleteInstance: b.instance.id, removePhoneNumber: b.phoneNumber.id, deleteAutomationRule: b.ruleId, deleteWebhookEndpoint: b.endpointId };
   const id = argName === 'id' ? (returnType === 'ID' ? removedBy[operation] : byType[returnType]) : byName[argName];
@@ -70,7 +71,7 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string, oper
     if (name === 'close') return '18:00';
     if (name === 'status') return returnType.startsWith('Message') ? 'received' : 'paused';
     // Valid filter values, so that the probe reaches the scope check (see `vacuous` below).
-    if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : returnType.startsWith('Conversation') ? 'handoff' : 'paused';
+    if (name === 'state') return returnType.startsWith('WebhookEvent') ? 'processed' : returnType.startsWith('Conversation') ? 'handoff' : returnType.startsWith('OnboardingRun') ? 'succeeded' : 'paused';
     if (name === 'holidays') return '2026-12-25';
     if (name === 'locale') return 'pt-BR';
     if (name === 'visibility') return 'all';

@@ -35,7 +35,9 @@ export async function startOutboundHarness(name: string, options: { env?: Record
   const prefix = `test-${name}-${randomBytes(4).toString('hex')}`;
   const sim = await startSimulator({ port: 0, quiet: true, ...options.sim });
   const envOverrides = {
-    META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, WABAHUB_QUEUE_PREFIX: prefix, ...options.env,
+    META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, WABAHUB_QUEUE_PREFIX: prefix,
+    // One key for both roles, as in production: what the server encrypts (a PIN), the worker reads.
+    SECRETS_KEY: randomBytes(32).toString('base64'), ...options.env,
   };
   const env = testEnv(envOverrides);
   const server = Object.assign(await startServer(env, { host: '127.0.0.1' }), { operatorKey: env.OPERATOR_API_KEY });

@@ -14,6 +14,8 @@ interface VariableSpec<T> {
   /** The default only suits development (it points at the simulator's demo app): production must set it. */
   devDefault?: boolean;
   optional?: boolean;
+  /** In production, this instead of `default` (e.g. '' for "not set": the feature it serves is off). */
+  productionDefault?: string;
 }
 
 const url = (protocols: string[]): Parser<string> => (raw) => {
@@ -40,6 +42,10 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => 
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(raw);
   return n;
 };
+const metaIdOrEmpty: Parser<string> = (raw) => {
+  if (raw !== '' && !/^\d{5,25}$/.test(raw)) throw new Error('not a Meta id');
+  return raw;
+};
 const minLength = (n: number): Parser<string> => (raw) => {
   if (raw.length < n) throw new Error('too short');
   return raw;
@@ -62,6 +68,10 @@ export const envSpec = {
   META_APP_SECRET: variable({ description: 'the Meta app secret: signs webhooks, exchanges codes', expects: 'a non-empty secret', default: 'wabahub-demo-app-secret', parse: nonEmpty, secret: true }),
   META_VERIFY_TOKEN: variable({ description: 'the webhook verify token of the handshake', expects: 'a non-empty token', default: 'wabahub-demo-verify-token', parse: nonEmpty, secret: true }),
   META_SYSTEM_TOKEN: variable({ description: "the app's permanent system-user token, used where a number has no own token", expects: 'a non-empty token', default: 'EAAWabahubDemoSystemUserToken0001', parse: nonEmpty, secret: true }),
+  META_BUSINESS_ID: variable({ description: "the business portfolio of the app's system user: quick setup looks for a client's number among its owned and client WABAs. Empty: quick setup is off (Embedded Signup still works)", expects: 'a Meta id (digits) or empty', default: '510020030040050', productionDefault: '', parse: metaIdOrEmpty }),
+  META_OPERATOR_WABA_ID: variable({ description: "the operator's own WABA: quick setup adds a number found on no WABA here, then asks Meta to text the client a code. Empty: such numbers need Embedded Signup", expects: 'a Meta id (digits) or empty', default: '102290129340398', productionDefault: '', parse: metaIdOrEmpty }),
+  META_APP_CONFIG_ID: variable({ description: "Embedded Signup's configuration id (FB.login config_id) for the invite page's Connect WhatsApp button. Empty: the page opens the simulator's popup (development)", expects: 'a Meta id (digits) or empty', default: '', parse: metaIdOrEmpty }),
+  ONBOARDING_INVITE_TTL_HOURS: variable({ description: 'how long an onboarding invite link works (it also works once only)', expects: 'an integer 1-720', default: '72', parse: integer(1, 720) }),
   SECRETS_KEY: variable({ description: 'encrypts tokens at rest (AES-256-GCM)', expects: '32 bytes, base64-encoded (openssl rand -base64 32)', default: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhIT8=', parse: key32, secret: true }),
   OPERATOR_API_KEY: variable({ description: 'the operator key: sees and manages every tenant', expects: 'at least 16 characters', default: 'dev-operator-key-change-me', parse: minLength(16), secret: true }),
   OUTBOUND_CONCURRENCY: variable({ description: 'outbound jobs in flight per worker process: a job is one send or a campaign batch of up to 50 (more only queues work inside the process, behind which replies would wait)', expects: 'an integer 1-1000', default: '16', parse: integer(1, 1000) }),
@@ -107,7 +117,7 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   // Meta itself (a production that fell back to the simulator would send nothing, silently).
   const production = source.NODE_ENV === 'production';
   for (const [name, spec] of Object.entries(envSpec) as [string, VariableSpec<unknown>][]) {
-    const raw = source[name] ?? (production && (spec.secret || spec.devDefault) ? undefined : spec.default);
+    const raw = source[name] ?? (production ? (spec.productionDefault ?? (spec.secret || spec.devDefault ? undefined : spec.default)) : spec.default);
     if (raw === undefined) throw new EnvError(`${name} is missing: expected ${spec.expects} (${spec.description})`);
     try {
       out[name] = spec.parse(raw);

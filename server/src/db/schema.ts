@@ -10,4 +10,5 @@ export * from '../modules/contacts/contacts.table.js';
 export * from '../modules/messages/messages.table.js';
 export * from '../modules/message-templates/message-templates.table.js';
 export * from '../modules/campaigns/campaigns.table.js';
+export * from '../modules/onboarding/onboarding.table.js';
 export * from '../modules/tenant-webhooks/tenant-webhooks.table.js';

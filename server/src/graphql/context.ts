@@ -16,6 +16,8 @@ import type { MonitoringService } from '../modules/monitoring/monitoring.service
 import type { ConversationService } from '../modules/conversations/conversations.service.js';
 import type { TenantWebhookService } from '../modules/tenant-webhooks/tenant-webhooks.service.js';
 import type { TemplateApplicationService } from '../modules/rule-templates/rule-templates.apply.js';
+import type { OnboardingService } from '../modules/onboarding/onboarding.service.js';
+import type { PhoneNumberDoctor } from '../modules/onboarding/onboarding.doctor.js';
 
 /** Every domain service, as resolvers see them (wired in services.ts). */
 export interface Services {
@@ -34,6 +36,8 @@ export interface Services {
   monitoring: MonitoringService;
   conversations: ConversationService;
   templateApplications: TemplateApplicationService;
+  onboarding: OnboardingService;
+  doctor: PhoneNumberDoctor;
   tenantWebhooks: TenantWebhookService;
 }
 
@@ -41,6 +45,11 @@ export interface Services {
 export interface AppContext {
   viewer: Viewer;
   services: Services;
+  /**
+   * The token of an onboarding invite link, when the caller sent one instead of a key. The viewer
+   * is then a read-only tenant of no tenant (it sees nothing), and only the invite's fields run.
+   */
+  inviteToken?: string | null;
   /** The request's logger (its lines carry the reqId). */
   log?: LogSink;
 }

@@ -13,6 +13,8 @@ import { OutboundResolver } from '../modules/outbound/outbound.resolver.js';
 import { CampaignResolver } from '../modules/campaigns/campaigns.resolver.js';
 import { MonitoringResolver } from '../modules/monitoring/monitoring.resolver.js';
 import { ConversationResolver } from '../modules/conversations/conversations.resolver.js';
+import { OnboardingResolver } from '../modules/onboarding/onboarding.resolver.js';
+import { DoctorResolver } from '../modules/onboarding/onboarding.doctor.resolver.js';
 import { TenantWebhookResolver, WebhookDeliveryResolver } from '../modules/tenant-webhooks/tenant-webhooks.resolver.js';
 
 // Every resolver of the API, one per domain.
@@ -33,6 +35,8 @@ export const resolvers: NonEmptyArray<Function> = [
   CampaignResolver,
   MonitoringResolver,
   ConversationResolver,
+  OnboardingResolver,
+  DoctorResolver,
   TenantWebhookResolver,
   WebhookDeliveryResolver,
 ];

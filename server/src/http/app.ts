@@ -118,6 +118,14 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   const rateLimiter = new ApiRateLimiter(deps.redis, queuePrefix(deps.env.WABAHUB_QUEUE_PREFIX), deps.env.API_RATE_LIMIT_PER_MINUTE);
   const authenticate = async (authorization: string | undefined, log: LogSink = logger): Promise<AppContext> => {
     try {
+      const inviteToken = inviteTokenOf(authorization);
+      if (inviteToken) {
+        // An invite link's page: no key. Its viewer sees no tenant; only INVITE_FIELDS run (below).
+        const invite = await services.onboarding.inviteOrFail(inviteToken, { allowUsed: true });
+        const viewer = { kind: 'tenant' as const, tenantId: NO_TENANT, apiKeyId: `invite:${invite.id}`, scope: 'read' as const };
+        await rateLimiter.take(viewer);
+        return { viewer, services, log, inviteToken };
+      }
       const viewer = await services.auth.authenticate(authorization);
       // Every call counts against its key's budget, a subscription once when it connects.
       await rateLimiter.take(viewer);
@@ -144,6 +152,13 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
         async requestDidStart() {
           return {
             async didResolveOperation({ operation, operationName, request, contextValue }) {
+              if (contextValue.inviteToken) {
+                // An invite's page runs its own onboarding and nothing else.
+                const fields = operation?.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : '?')) ?? [];
+                const refused = fields.filter((f) => !INVITE_FIELDS.has(f) && f !== '__typename');
+                if (refused.length > 0) throw new GraphQLError(`an invite link may only run ${[...INVITE_FIELDS].join(', ')} (not ${refused.join(', ')})`, { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
+                return;
+              }
               // A read key reads: queries and subscriptions, never a mutation.
               if (operation?.operation === 'mutation' && contextValue.viewer.kind === 'tenant' && contextValue.viewer.scope === 'read') {
                 throw new GraphQLError('this API key is read-only (scope read): mutations need a key with scope full', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } });
@@ -223,6 +238,8 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
     onError: (_ctx, _id, _payload, errors) => formatAll(errors, 'GRAPHQL_VALIDATION_FAILED'),
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : undefined),
     onConnect: async (ctx) => {
+      // Invite pages poll over HTTP; sockets are for keys.
+      if (inviteTokenOf(ctx.connectionParams?.authorization)) return false;
       try {
         ctx.extra.context = await authenticate(ctx.connectionParams?.authorization);
         return true;
@@ -238,6 +255,16 @@ export async function createHttpApp(deps: HttpDeps): Promise<FastifyInstance> {
   });
 
   return app;
+}
+
+/** The root fields an onboarding invite link's token may run (without an API key). */
+const INVITE_FIELDS = new Set(['onboardingInvite', 'quickSetup', 'startEmbeddedSignup', 'onboardingRun', 'submitVerificationCode', 'retryOnboarding', 'ruleTemplates']);
+/** The tenant of an invite's viewer: none exists with this id, so every tenant-scoped query finds nothing. */
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
+
+function inviteTokenOf(authorization: string | undefined): string | null {
+  const match = /^Bearer\s+(whi_\S+)$/i.exec(authorization?.trim() ?? '');
+  return match ? match[1] : null;
 }
 
 function bodyTooLarge(): Error {

@@ -18,6 +18,8 @@ export const JobName = {
   SendBatch: 'send-batch',
   /** outbound: enqueue a campaign's messages, then tick its progress until it is finished. */
   Campaign: 'campaign',
+  /** onboarding: advance one onboarding run through its steps, until it ends or waits. */
+  AdvanceOnboarding: 'advance-onboarding',
   /** tenant-webhooks: one attempt of one delivery of an event to a tenant's endpoint. */
   DeliverWebhook: 'deliver',
 } as const;

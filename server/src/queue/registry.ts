@@ -6,7 +6,10 @@ import { reconcileUnknownSweep, repairStatusesSweep, requeueStaleSendsSweep, sen
 import { campaignJob, requeueStaleCampaignsSweep } from '../modules/campaigns/campaigns.jobs.js';
 import { templateStatusHook } from '../modules/message-templates/message-templates.hooks.js';
 import { automationHook } from '../modules/automation/automation.runner.js';
-import { tenantWebhooksHook } from '../modules/tenant-webhooks/tenant-webhooks.hooks.js';
+import { onboardingFirstMessageHook } from '../modules/onboarding/onboarding.hooks.js';
+import { advanceOnboardingJob, resumeOnboardingSweep } from '../modules/onboarding/onboarding.jobs.js';
+import type { OnboardingFinishHook } from '../modules/onboarding/onboarding.events.js';
+import { tenantWebhooksHook, tenantWebhooksOnboardingHook } from '../modules/tenant-webhooks/tenant-webhooks.hooks.js';
 import { deliverWebhookJob, sweepDueDeliveriesSweep } from '../modules/tenant-webhooks/tenant-webhooks.jobs.js';
 
 // Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
@@ -19,9 +22,16 @@ export const inboundHooks: readonly InboundHook[] = [
   // Template statuses first: a rule whose template Meta approved in this job may use it.
   templateStatusHook,
   automationHook,
+  onboardingFirstMessageHook,
   // Last: it turns what the others did (rule runs, handoffs) into tenant webhooks too.
   tenantWebhooksHook,
 ];
+
+/**
+ * Told when an onboarding run succeeds or fails (onboarding.events.ts: at least once, after the
+ * run's end is committed), in order. Tenant webhooks plug `onboarding.succeeded` / `.failed` in here.
+ */
+export const onboardingHooks: readonly OnboardingFinishHook[] = [tenantWebhooksOnboardingHook];
 
 export const queueRegistry: readonly QueueDefinition[] = [
   {
@@ -41,7 +51,9 @@ export const queueRegistry: readonly QueueDefinition[] = [
   {
     name: QueueName.Onboarding,
     concurrency: 4,
-    jobs: [],
+    // Steps are short Graph calls: a killed worker's run is taken back within seconds.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 3_000, stalledInterval: 1_000 },
+    jobs: [advanceOnboardingJob(onboardingHooks)],
   },
   {
     name: QueueName.TenantWebhooks,
@@ -60,5 +72,6 @@ export const sweepRegistry: readonly SweepDefinition[] = [
   requeueStaleCampaignsSweep,
   reconcileUnknownSweep,
   repairStatusesSweep,
+  resumeOnboardingSweep,
   sweepDueDeliveriesSweep,
 ];

@@ -8,6 +8,9 @@ import { escapeHtml, randomDigits } from './util.js';
  * `window.opener.postMessage(...)` when opened as a popup, or a redirect to `redirect_uri` with
  * `code`, `waba_id`, `phone_number_id` and `state` in the query.
  */
+/** The one screen the simulator's popup plays, as its CANCEL message names it (Meta's `current_step`). */
+export const SIGNUP_SCREEN = 'PHONE_NUMBER_SETUP';
+
 export function signupPage(core: SimulatorCore, query: Record<string, string>): { status: number; html: string } {
   const app = core.state.app;
   if (query.app_id !== app.appId) return { status: 400, html: page('Embedded Signup', `<p class="error">Unknown app_id ${escapeHtml(query.app_id ?? '(none)')}.</p>`) };
@@ -34,7 +37,16 @@ export function signupPage(core: SimulatorCore, query: Record<string, string>): 
       <label>Business name for a new account <input name="business_name" value="Nova Empresa"></label>
       </fieldset>
       <button type="submit" id="finish">Finish</button>
-    </form>`;
+      <button type="button" id="cancel" class="secondary">Cancel</button>
+    </form>
+    <script>
+      // Closing Meta's popup early posts CANCEL with the screen the client left on.
+      document.getElementById('cancel').addEventListener('click', () => {
+        const message = { type: 'WA_EMBEDDED_SIGNUP', event: 'CANCEL', version: 4, data: { current_step: ${JSON.stringify(SIGNUP_SCREEN)} } };
+        if (window.opener) window.opener.postMessage(message, '*');
+        window.close();
+      });
+    </script>`;
   return { status: 200, html: page('Embedded Signup', body) };
 }
 
@@ -99,6 +111,7 @@ function page(title: string, body: string): string {
   h1 { font-size: 1.3rem; } label { display: block; margin: .5rem 0; } small { color: #65676b; }
   fieldset { border: 1px solid #dddfe2; border-radius: 8px; } .error { color: #b00020; }
   button { background: #1877f2; color: white; border: 0; border-radius: 6px; padding: .6rem 1.4rem; font-size: 1rem; }
+  button.secondary { background: #e4e6eb; color: #1c1e21; margin-left: .5rem; }
 </style></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }

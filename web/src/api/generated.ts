@@ -109,6 +109,40 @@ export type CreateInstanceInput = {
   timezone?: string | null | undefined;
 };
 
+/** An invite link a client uses to onboard alone. */
+export type CreateOnboardingInviteInput = {
+  /** The business name, pre-filled on the invite page. */
+  businessName?: string | null | undefined;
+  /** Hours the link works (default ONBOARDING_INVITE_TTL_HOURS, 72); it works once. */
+  expiresInHours?: number | null | undefined;
+  /** The configuration template the client gets. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables. */
+  templateVariables?: unknown;
+};
+
+/** A new configuration template (operator). Its first version is published with it. */
+export type CreateRuleTemplateInput = {
+  /** What it configures: { rules, timezone?, businessHours?, handoffTimeoutHours?, replyLimitPerHour?, messageTemplates? }. */
+  config?: unknown;
+  /** What the template does. */
+  description?: string | null | undefined;
+  /** The language of its texts: pt-BR (default) or en. */
+  locale?: string | null | undefined;
+  /** Name shown to clients. */
+  name: string;
+  /** Legacy: the rules alone (the configuration is then { rules }). */
+  rules?: unknown;
+  /** Sample customer messages for the preview. */
+  sampleMessages?: unknown;
+  /** With visibility chosen: the tenants it is published to. */
+  tenantIds?: Array<string> | null | undefined;
+  /** Typed variables: [{ name, type, label, help, example, default, required, options }]. */
+  variables?: unknown;
+  /** all (default) or chosen. */
+  visibility?: string | null | undefined;
+};
+
 /** A new tenant (client). */
 export type CreateTenantInput = {
   /** Display name, 1 to 200 characters. */
@@ -153,6 +187,12 @@ export type MessageFilter = {
   until?: string | null | undefined;
 };
 
+/** Narrows onboardingRuns. */
+export type OnboardingRunFilter = {
+  /** Only runs in this state: running, waiting_for_code, succeeded, failed or cancelled. */
+  state?: string | null | undefined;
+};
+
 /** Filters for the phone number list. */
 export type PhoneNumberFilter = {
   /** Only numbers in this status. */
@@ -161,6 +201,54 @@ export type PhoneNumberFilter = {
   tenantId?: string | null | undefined;
   /** Only numbers of this WABA. */
   wabaId?: string | null | undefined;
+};
+
+/** Play customer messages through a configuration template, sending nothing. */
+export type PreviewRuleTemplateInput = {
+  /** When the conversation happens (business hours); now when absent. */
+  at?: string | null | undefined;
+  /** Customer messages: [text | { text, buttonId, listRowId, messageType }]; the template's own samples when absent. */
+  messages?: unknown;
+  /** The template. */
+  ruleTemplateId: string;
+  /** Values of its variables; examples stand in for the missing ones. */
+  variables?: unknown;
+  /** The version (the latest when absent). */
+  version?: number | null | undefined;
+};
+
+/** The next version of a configuration template (operator): the parts given replace the latest version's, the rest is kept. */
+export type PublishRuleTemplateVersionInput = {
+  /** New configuration. */
+  config?: unknown;
+  /** New description. */
+  description?: string | null | undefined;
+  /** The template. */
+  id: string;
+  /** New name. */
+  name?: string | null | undefined;
+  /** What changed (shown with the upgrade offer). */
+  notes?: string | null | undefined;
+  /** Legacy: new rules alone. */
+  rules?: unknown;
+  /** New sample messages. */
+  sampleMessages?: unknown;
+  /** New variables. */
+  variables?: unknown;
+};
+
+/** Quick setup: two typed fields (the business name and the number), and optionally a configuration template. */
+export type QuickSetupInput = {
+  /** The client business name: the tenant's name and, for a number Meta does not know yet, its display name (Meta reviews it). */
+  businessName: string;
+  /** ISO country code (BR, US...) to read a number typed without "+". */
+  country?: string | null | undefined;
+  /** The number as people type it: "(11) 98765-4321" with country BR, or "+55 11 9 8765 4321". */
+  phoneNumber: string;
+  /** The configuration template to apply to the new instance. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables { name: value }; business_name defaults to businessName. */
+  templateVariables?: unknown;
 };
 
 /** A reply button of an interactive message. */
@@ -225,6 +313,32 @@ export type SendTemplateInput = {
   name: string;
   /** Body variables in order ({{1}}, {{2}}, ...): exactly as many as the template has. */
   variables?: Array<string> | null | undefined;
+};
+
+/** Who sees a configuration template. */
+export type SetRuleTemplateVisibilityInput = {
+  /** The template. */
+  id: string;
+  /** With chosen: the tenants. */
+  tenantIds?: Array<string> | null | undefined;
+  /** all, or chosen (only tenantIds). */
+  visibility: string;
+};
+
+/** Embedded Signup: what Meta's popup returned, and the client's choices. */
+export type StartEmbeddedSignupInput = {
+  /** The client business name (the tenant's name). */
+  businessName: string;
+  /** The one-time code (valid 10 minutes, once). */
+  code: string;
+  /** The phone number the client chose (phone_number_id). */
+  phoneNumberId: string;
+  /** The configuration template to apply. */
+  ruleTemplateId?: string | null | undefined;
+  /** The template's variables; business_name defaults to businessName. */
+  templateVariables?: unknown;
+  /** The WABA the client chose (waba_id). */
+  wabaId: string;
 };
 
 /** Filters for the tenant list. */
@@ -303,6 +417,14 @@ export type UpdateWebhookEndpointInput = {
   id: string;
   /** New URL. */
   url?: string | null | undefined;
+};
+
+/** Take the latest version of the template an instance runs. */
+export type UpgradeInstanceTemplateInput = {
+  /** The instance. */
+  instanceId: string;
+  /** Values for new variables, or to change given ones; the others are kept. */
+  variables?: unknown;
 };
 
 /** Which live activity to receive. */
@@ -516,7 +638,7 @@ export type InstancesQueryVariables = Exact<{
 }>;
 
 
-export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }>, appliedTemplate: { version: number, upgradeAvailable: boolean, template: { id: string, name: string }, heldRules: Array<{ ruleId: string }> } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type InstanceOptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -601,6 +723,110 @@ export type RecentOutboundQueryVariables = Exact<{
 
 export type RecentOutboundQuery = { messages: { totalCount: number, edges: Array<{ node: { id: string, status: string, type: string, text: string | null, createdAt: string, sentAt: string | null, deliveredAt: string | null, readAt: string | null, failedAt: string | null, errorTitle: string | null, errorCode: number | null, contact: { waId: string, name: string | null } } }> } };
 
+export type OnboardingRunFieldsFragment = { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null };
+
+export type OnboardingRunQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type OnboardingRunQuery = { onboardingRun: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type OnboardingRunSecretQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type OnboardingRunSecretQuery = { onboardingRun: { id: string, apiKeySecret: string | null } };
+
+export type OnboardingRunsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: OnboardingRunFilter | null | undefined;
+}>;
+
+
+export type OnboardingRunsQuery = { onboardingRuns: { totalCount: number, edges: Array<{ node: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, currentStep: string | null, createdAt: string, steps: Array<{ name: string, state: string, error: { step: string, code: number, message: string, fix: string } | null }>, phoneNumber: { displayPhoneNumber: string } | null, instance: { id: string, name: string } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type OnboardingProgressSubscriptionVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type OnboardingProgressSubscription = { onboardingProgress: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type QuickSetupMutationVariables = Exact<{
+  input: QuickSetupInput;
+}>;
+
+
+export type QuickSetupMutation = { quickSetup: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type StartEmbeddedSignupMutationVariables = Exact<{
+  input: StartEmbeddedSignupInput;
+}>;
+
+
+export type StartEmbeddedSignupMutation = { startEmbeddedSignup: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type SubmitVerificationCodeMutationVariables = Exact<{
+  runId: string;
+  code: string;
+}>;
+
+
+export type SubmitVerificationCodeMutation = { submitVerificationCode: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type RetryOnboardingMutationVariables = Exact<{
+  runId: string;
+  code?: string | null | undefined;
+  pin?: string | null | undefined;
+}>;
+
+
+export type RetryOnboardingMutation = { retryOnboarding: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type CancelOnboardingMutationVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type CancelOnboardingMutation = { cancelOnboarding: { id: string, kind: string, state: string, businessName: string, phoneNumberE164: string | null, metaPhoneNumberId: string | null, wabaId: string | null, tenantId: string | null, currentStep: string | null, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, description: string, state: string, attempts: number, startedAt: string | null, finishedAt: string | null, error: { step: string, code: number, message: string, fix: string } | null }>, tenant: { id: string, name: string } | null, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, status: string } | null, instance: { id: string, name: string, status: string } | null } };
+
+export type CreateOnboardingInviteMutationVariables = Exact<{
+  input?: CreateOnboardingInviteInput | null | undefined;
+}>;
+
+
+export type CreateOnboardingInviteMutation = { createOnboardingInvite: { id: string, token: string | null, businessName: string | null, ruleTemplateId: string | null, expiresAt: string } };
+
+export type OnboardingInviteQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OnboardingInviteQuery = { onboardingInvite: { id: string, businessName: string | null, ruleTemplateId: string | null, expiresAt: string, usedAt: string | null, runId: string | null, appId: string | null, configId: string | null, simulatorSignupUrl: string | null } };
+
+export type StarterTemplatesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type StarterTemplatesQuery = { ruleTemplates: { edges: Array<{ node: { id: string, name: string, description: string, locale: string, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown }> } }> } };
+
+export type PhoneNumberDiagnosisFieldsFragment = { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> };
+
+export type DiagnosePhoneNumberQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DiagnosePhoneNumberQuery = { diagnosePhoneNumber: { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> } };
+
+export type FixPhoneNumberMutationVariables = Exact<{
+  id: string;
+  action: string;
+}>;
+
+
+export type FixPhoneNumberMutation = { fixPhoneNumber: { status: string, checkedAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string, verifiedName: string | null, wabaId: string, status: string, metaStatus: string | null, qualityRating: string, nameStatus: string | null, messagingLimitTier: string | null, throughputTier: number, metaCheckedAt: string | null, lastWebhookAt: string | null }, checks: Array<{ name: string, status: string, summary: string, evidence: unknown, fix: string | null, fixAction: string | null }> } };
+
 export type PhoneNumbersQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -622,6 +848,10 @@ export type AddPhoneNumberMutationVariables = Exact<{
 
 export type AddPhoneNumberMutation = { addPhoneNumber: { id: string } };
 
+export type TemplateVariableFieldsFragment = { name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null };
+
+export type RuleTemplateSummaryFragment = { id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> };
+
 export type RuleTemplatesQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -629,7 +859,21 @@ export type RuleTemplatesQueryVariables = Exact<{
 }>;
 
 
-export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, version: number, updatedAt: string, rules: unknown, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RuleTemplateQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RuleTemplateQuery = { ruleTemplate: { config: unknown, rules: unknown, messageTemplates: unknown, sampleMessages: unknown, tenantIds: Array<string>, createdAt: string, id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, versions: Array<{ version: number, notes: string, createdAt: string }>, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } };
+
+export type PreviewRuleTemplateQueryVariables = Exact<{
+  input: PreviewRuleTemplateInput;
+}>;
+
+
+export type PreviewRuleTemplateQuery = { previewRuleTemplate: { version: number, messages: Array<{ from: string, type: string, text: string | null, payload: unknown, ruleName: string | null, note: string | null }> } };
 
 export type ApplyRuleTemplateMutationVariables = Exact<{
   input: ApplyRuleTemplateInput;
@@ -637,6 +881,62 @@ export type ApplyRuleTemplateMutationVariables = Exact<{
 
 
 export type ApplyRuleTemplateMutation = { applyRuleTemplate: Array<{ id: string, name: string }> };
+
+export type InstanceAppliedTemplateQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type InstanceAppliedTemplateQuery = { instance: { id: string, name: string, appliedTemplate: { version: number, variables: unknown, upgradeAvailable: boolean, appliedAt: string | null, template: { id: string, name: string, locale: string, latestVersion: number, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> }, heldRules: Array<{ ruleId: string, ruleName: string, status: string, template: string, language: string, reason: string, fix: string }>, messageTemplates: Array<{ name: string, language: string, status: string, rejectedReason: string | null }> } | null } };
+
+export type TemplateUpgradePreviewQueryVariables = Exact<{
+  instanceId: string;
+}>;
+
+
+export type TemplateUpgradePreviewQuery = { templateUpgradePreview: { fromVersion: number, toVersion: number, rulesAdded: Array<string>, rulesRemoved: Array<string>, rulesChanged: Array<string>, missingValues: Array<string>, notes: Array<string>, newVariables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } };
+
+export type UpgradeInstanceTemplateMutationVariables = Exact<{
+  input: UpgradeInstanceTemplateInput;
+}>;
+
+
+export type UpgradeInstanceTemplateMutation = { upgradeInstanceTemplate: Array<{ id: string, name: string }> };
+
+export type UnapplyRuleTemplateMutationVariables = Exact<{
+  instanceId: string;
+}>;
+
+
+export type UnapplyRuleTemplateMutation = { unapplyRuleTemplate: Array<{ id: string, name: string }> };
+
+export type CreateRuleTemplateMutationVariables = Exact<{
+  input: CreateRuleTemplateInput;
+}>;
+
+
+export type CreateRuleTemplateMutation = { createRuleTemplate: { id: string } };
+
+export type CloneRuleTemplateMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CloneRuleTemplateMutation = { cloneRuleTemplate: { id: string, name: string } };
+
+export type PublishRuleTemplateVersionMutationVariables = Exact<{
+  input: PublishRuleTemplateVersionInput;
+}>;
+
+
+export type PublishRuleTemplateVersionMutation = { publishRuleTemplateVersion: { id: string, version: number } };
+
+export type SetRuleTemplateVisibilityMutationVariables = Exact<{
+  input: SetRuleTemplateVisibilityInput;
+}>;
+
+
+export type SetRuleTemplateVisibilityMutation = { setRuleTemplateVisibility: { id: string, visibility: string, tenantIds: Array<string> } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -922,6 +1222,118 @@ export const SentMessageFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"SentMessageFields"}) as unknown as TypedDocumentString<SentMessageFieldsFragment, unknown>;
+export const OnboardingRunFieldsFragmentDoc = new TypedDocumentString(`
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}
+    `, {"fragmentName":"OnboardingRunFields"}) as unknown as TypedDocumentString<OnboardingRunFieldsFragment, unknown>;
+export const PhoneNumberDiagnosisFieldsFragmentDoc = new TypedDocumentString(`
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}
+    `, {"fragmentName":"PhoneNumberDiagnosisFields"}) as unknown as TypedDocumentString<PhoneNumberDiagnosisFieldsFragment, unknown>;
+export const TemplateVariableFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+    `, {"fragmentName":"TemplateVariableFields"}) as unknown as TypedDocumentString<TemplateVariableFieldsFragment, unknown>;
+export const RuleTemplateSummaryFragmentDoc = new TypedDocumentString(`
+    fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`, {"fragmentName":"RuleTemplateSummary"}) as unknown as TypedDocumentString<RuleTemplateSummaryFragment, unknown>;
 export const WebhookEndpointFieldsFragmentDoc = new TypedDocumentString(`
     fragment WebhookEndpointFields on WebhookEndpoint {
   id
@@ -1517,6 +1929,17 @@ export const InstancesDocument = new TypedDocumentString(`
           name
           enabled
         }
+        appliedTemplate {
+          version
+          upgradeAvailable
+          template {
+            id
+            name
+          }
+          heldRules {
+            ruleId
+          }
+        }
       }
     }
     pageInfo {
@@ -1729,6 +2152,505 @@ export const RecentOutboundDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<RecentOutboundQuery, RecentOutboundQueryVariables>;
+export const OnboardingRunDocument = new TypedDocumentString(`
+    query OnboardingRun($id: ID!) {
+  onboardingRun(id: $id) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<OnboardingRunQuery, OnboardingRunQueryVariables>;
+export const OnboardingRunSecretDocument = new TypedDocumentString(`
+    query OnboardingRunSecret($id: ID!) {
+  onboardingRun(id: $id) {
+    id
+    apiKeySecret
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingRunSecretQuery, OnboardingRunSecretQueryVariables>;
+export const OnboardingRunsDocument = new TypedDocumentString(`
+    query OnboardingRuns($first: Int, $after: String, $filter: OnboardingRunFilter) {
+  onboardingRuns(first: $first, after: $after, filter: $filter) {
+    edges {
+      node {
+        id
+        kind
+        state
+        businessName
+        phoneNumberE164
+        currentStep
+        createdAt
+        steps {
+          name
+          state
+          error {
+            step
+            code
+            message
+            fix
+          }
+        }
+        phoneNumber {
+          displayPhoneNumber
+        }
+        instance {
+          id
+          name
+        }
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingRunsQuery, OnboardingRunsQueryVariables>;
+export const OnboardingProgressDocument = new TypedDocumentString(`
+    subscription OnboardingProgress($runId: ID!) {
+  onboardingProgress(runId: $runId) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<OnboardingProgressSubscription, OnboardingProgressSubscriptionVariables>;
+export const QuickSetupDocument = new TypedDocumentString(`
+    mutation QuickSetup($input: QuickSetupInput!) {
+  quickSetup(input: $input) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<QuickSetupMutation, QuickSetupMutationVariables>;
+export const StartEmbeddedSignupDocument = new TypedDocumentString(`
+    mutation StartEmbeddedSignup($input: StartEmbeddedSignupInput!) {
+  startEmbeddedSignup(input: $input) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<StartEmbeddedSignupMutation, StartEmbeddedSignupMutationVariables>;
+export const SubmitVerificationCodeDocument = new TypedDocumentString(`
+    mutation SubmitVerificationCode($runId: ID!, $code: String!) {
+  submitVerificationCode(runId: $runId, code: $code) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<SubmitVerificationCodeMutation, SubmitVerificationCodeMutationVariables>;
+export const RetryOnboardingDocument = new TypedDocumentString(`
+    mutation RetryOnboarding($runId: ID!, $code: String, $pin: String) {
+  retryOnboarding(runId: $runId, code: $code, pin: $pin) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<RetryOnboardingMutation, RetryOnboardingMutationVariables>;
+export const CancelOnboardingDocument = new TypedDocumentString(`
+    mutation CancelOnboarding($runId: ID!) {
+  cancelOnboarding(runId: $runId) {
+    ...OnboardingRunFields
+  }
+}
+    fragment OnboardingRunFields on OnboardingRun {
+  id
+  kind
+  state
+  businessName
+  phoneNumberE164
+  metaPhoneNumberId
+  wabaId
+  tenantId
+  currentStep
+  createdAt
+  finishedAt
+  steps {
+    name
+    description
+    state
+    attempts
+    startedAt
+    finishedAt
+    error {
+      step
+      code
+      message
+      fix
+    }
+  }
+  tenant {
+    id
+    name
+  }
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    status
+  }
+  instance {
+    id
+    name
+    status
+  }
+}`) as unknown as TypedDocumentString<CancelOnboardingMutation, CancelOnboardingMutationVariables>;
+export const CreateOnboardingInviteDocument = new TypedDocumentString(`
+    mutation CreateOnboardingInvite($input: CreateOnboardingInviteInput) {
+  createOnboardingInvite(input: $input) {
+    id
+    token
+    businessName
+    ruleTemplateId
+    expiresAt
+  }
+}
+    `) as unknown as TypedDocumentString<CreateOnboardingInviteMutation, CreateOnboardingInviteMutationVariables>;
+export const OnboardingInviteDocument = new TypedDocumentString(`
+    query OnboardingInvite {
+  onboardingInvite {
+    id
+    businessName
+    ruleTemplateId
+    expiresAt
+    usedAt
+    runId
+    appId
+    configId
+    simulatorSignupUrl
+  }
+}
+    `) as unknown as TypedDocumentString<OnboardingInviteQuery, OnboardingInviteQueryVariables>;
+export const StarterTemplatesDocument = new TypedDocumentString(`
+    query StarterTemplates {
+  ruleTemplates(first: 50) {
+    edges {
+      node {
+        id
+        name
+        description
+        locale
+        variables {
+          name
+          type
+          label
+          help
+          required
+          default
+          example
+          options
+        }
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<StarterTemplatesQuery, StarterTemplatesQueryVariables>;
+export const DiagnosePhoneNumberDocument = new TypedDocumentString(`
+    query DiagnosePhoneNumber($id: ID!) {
+  diagnosePhoneNumber(id: $id) {
+    ...PhoneNumberDiagnosisFields
+  }
+}
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}`) as unknown as TypedDocumentString<DiagnosePhoneNumberQuery, DiagnosePhoneNumberQueryVariables>;
+export const FixPhoneNumberDocument = new TypedDocumentString(`
+    mutation FixPhoneNumber($id: ID!, $action: String!) {
+  fixPhoneNumber(id: $id, action: $action) {
+    ...PhoneNumberDiagnosisFields
+  }
+}
+    fragment PhoneNumberDiagnosisFields on PhoneNumberDiagnosis {
+  status
+  checkedAt
+  phoneNumber {
+    id
+    phoneNumberId
+    displayPhoneNumber
+    verifiedName
+    wabaId
+    status
+    metaStatus
+    qualityRating
+    nameStatus
+    messagingLimitTier
+    throughputTier
+    metaCheckedAt
+    lastWebhookAt
+  }
+  checks {
+    name
+    status
+    summary
+    evidence
+    fix
+    fixAction
+  }
+}`) as unknown as TypedDocumentString<FixPhoneNumberMutation, FixPhoneNumberMutationVariables>;
 export const PhoneNumbersDocument = new TypedDocumentString(`
     query PhoneNumbers($first: Int, $after: String, $filter: PhoneNumberFilter) {
   phoneNumbers(first: $first, after: $after, filter: $filter) {
@@ -1791,22 +2713,7 @@ export const RuleTemplatesDocument = new TypedDocumentString(`
   ruleTemplates(first: $first, after: $after, filter: $filter) {
     edges {
       node {
-        id
-        name
-        description
-        version
-        updatedAt
-        rules
-        variables {
-          name
-          type
-          label
-          help
-          required
-          default
-          example
-          options
-        }
+        ...RuleTemplateSummary
       }
     }
     pageInfo {
@@ -1816,7 +2723,88 @@ export const RuleTemplatesDocument = new TypedDocumentString(`
     totalCount
   }
 }
-    `) as unknown as TypedDocumentString<RuleTemplatesQuery, RuleTemplatesQueryVariables>;
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}`) as unknown as TypedDocumentString<RuleTemplatesQuery, RuleTemplatesQueryVariables>;
+export const RuleTemplateDocument = new TypedDocumentString(`
+    query RuleTemplate($id: ID!) {
+  ruleTemplate(id: $id) {
+    ...RuleTemplateSummary
+    config
+    rules
+    messageTemplates
+    sampleMessages
+    tenantIds
+    createdAt
+    versions {
+      version
+      notes
+      createdAt
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}`) as unknown as TypedDocumentString<RuleTemplateQuery, RuleTemplateQueryVariables>;
+export const PreviewRuleTemplateDocument = new TypedDocumentString(`
+    query PreviewRuleTemplate($input: PreviewRuleTemplateInput!) {
+  previewRuleTemplate(input: $input) {
+    version
+    messages {
+      from
+      type
+      text
+      payload
+      ruleName
+      note
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewRuleTemplateQuery, PreviewRuleTemplateQueryVariables>;
 export const ApplyRuleTemplateDocument = new TypedDocumentString(`
     mutation ApplyRuleTemplate($input: ApplyRuleTemplateInput!) {
   applyRuleTemplate(input: $input) {
@@ -1825,6 +2813,128 @@ export const ApplyRuleTemplateDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ApplyRuleTemplateMutation, ApplyRuleTemplateMutationVariables>;
+export const InstanceAppliedTemplateDocument = new TypedDocumentString(`
+    query InstanceAppliedTemplate($id: ID!) {
+  instance(id: $id) {
+    id
+    name
+    appliedTemplate {
+      version
+      variables
+      upgradeAvailable
+      appliedAt
+      template {
+        id
+        name
+        locale
+        latestVersion
+        variables {
+          ...TemplateVariableFields
+        }
+      }
+      heldRules {
+        ruleId
+        ruleName
+        status
+        template
+        language
+        reason
+        fix
+      }
+      messageTemplates {
+        name
+        language
+        status
+        rejectedReason
+      }
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`) as unknown as TypedDocumentString<InstanceAppliedTemplateQuery, InstanceAppliedTemplateQueryVariables>;
+export const TemplateUpgradePreviewDocument = new TypedDocumentString(`
+    query TemplateUpgradePreview($instanceId: ID!) {
+  templateUpgradePreview(instanceId: $instanceId) {
+    fromVersion
+    toVersion
+    rulesAdded
+    rulesRemoved
+    rulesChanged
+    missingValues
+    notes
+    newVariables {
+      ...TemplateVariableFields
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`) as unknown as TypedDocumentString<TemplateUpgradePreviewQuery, TemplateUpgradePreviewQueryVariables>;
+export const UpgradeInstanceTemplateDocument = new TypedDocumentString(`
+    mutation UpgradeInstanceTemplate($input: UpgradeInstanceTemplateInput!) {
+  upgradeInstanceTemplate(input: $input) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<UpgradeInstanceTemplateMutation, UpgradeInstanceTemplateMutationVariables>;
+export const UnapplyRuleTemplateDocument = new TypedDocumentString(`
+    mutation UnapplyRuleTemplate($instanceId: ID!) {
+  unapplyRuleTemplate(instanceId: $instanceId) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<UnapplyRuleTemplateMutation, UnapplyRuleTemplateMutationVariables>;
+export const CreateRuleTemplateDocument = new TypedDocumentString(`
+    mutation CreateRuleTemplate($input: CreateRuleTemplateInput!) {
+  createRuleTemplate(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRuleTemplateMutation, CreateRuleTemplateMutationVariables>;
+export const CloneRuleTemplateDocument = new TypedDocumentString(`
+    mutation CloneRuleTemplate($id: ID!) {
+  cloneRuleTemplate(id: $id) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CloneRuleTemplateMutation, CloneRuleTemplateMutationVariables>;
+export const PublishRuleTemplateVersionDocument = new TypedDocumentString(`
+    mutation PublishRuleTemplateVersion($input: PublishRuleTemplateVersionInput!) {
+  publishRuleTemplateVersion(input: $input) {
+    id
+    version
+  }
+}
+    `) as unknown as TypedDocumentString<PublishRuleTemplateVersionMutation, PublishRuleTemplateVersionMutationVariables>;
+export const SetRuleTemplateVisibilityDocument = new TypedDocumentString(`
+    mutation SetRuleTemplateVisibility($input: SetRuleTemplateVisibilityInput!) {
+  setRuleTemplateVisibility(input: $input) {
+    id
+    visibility
+    tenantIds
+  }
+}
+    `) as unknown as TypedDocumentString<SetRuleTemplateVisibilityMutation, SetRuleTemplateVisibilityMutationVariables>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {

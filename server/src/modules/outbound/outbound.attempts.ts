@@ -194,6 +194,16 @@ export class SendAttempts {
       update messages set status = 'unknown', updated_at = now() where id = ${row.id} and status = 'sending'`));
   }
 
+  /**
+   * Whether every webhook received until now has been processed (its statuses stored), so a status
+   * Meta sent before now is in message_status_events. Reads the unfinished events' partial index.
+   */
+  async webhooksCaughtUp(): Promise<boolean> {
+    const [r] = await this.db.execute<{ behind: boolean }>(sql`
+      select exists (select 1 from webhook_events where state in ('received', 'processing', 'failed') and received_at < now()) as behind`);
+    return !r?.behind;
+  }
+
   /** `sending` without a pending attempt cannot come from a claim (one statement): back to `queued`. */
   async putBackQueued(row: Pick<Loaded, 'id'>): Promise<void> {
     await this.db.execute(sql`update messages set status = 'queued', updated_at = now() where id = ${row.id} and status = 'sending'`);

@@ -6,10 +6,10 @@ import type { Publisher } from '../../graphql/pubsub.js';
 import type { Logger } from '../../lib/logger.js';
 import { decryptSecret } from '../../lib/secrets.js';
 import { Semaphore } from '../../lib/semaphore.js';
-import { isMetaApiError, MetaNetworkError, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
+import { isMetaApiError, MetaNetworkError, NETWORK_CONNECTION_CODE, type GraphClient, type MessageContent, type MetaApiError } from '../../meta/index.js';
 import { emptyActivity, publishActivity } from '../activity/activity.publisher.js';
 import { SendAttempts, type Attempt, type FailedMessage, type Failure, type Loaded } from './outbound.attempts.js';
-import { onSendError } from './outbound.error-policy.js';
+import { MAX_TRANSIENT_RETRIES, onSendError } from './outbound.error-policy.js';
 import type { SendLimiter, WaitReason } from './outbound.limiter.js';
 import { RECOGNISED, findSendEvidence } from './outbound.reconcile.js';
 import type { SendMessageJob } from './outbound.queue.js';
@@ -27,13 +27,19 @@ import type { SendMessageJob } from './outbound.queue.js';
 //     flight in another process, so the job waits the lease out. Then it looks for evidence that
 //     Meta accepted it (a status webhook carrying our message id as biz_opaque_callback_data, or
 //     the one unclaimed status for that recipient since the attempt started; see
-//     outbound.reconcile.ts). Found: the message takes that wamid and moves on. Not found: the
+//     outbound.reconcile.ts). Found: the message takes that wamid and moves on. Not found, once every
+//     webhook received is processed: Meta never got it, and it is sent again. Not found while webhooks
+//     wait, it waits; after UNKNOWN_AFTER_MS or MAX_TRANSIENT_RETRIES interruptions the
 //     attempt and the message become `unknown`, are counted (outboundStats), and are NEVER sent
 //     again; the sweeper keeps reconciling them as late statuses arrive.
 //   - No answer while the worker lives (timeout, dropped connection): retried with backoff, as
 //     meta-errors.ts asks, but the retry waits at least NETWORK_RETRY_MIN_MS and first looks for
 //     the same evidence, so a message Meta did take (and reported) is adopted, not resent. Only a
 //     message Meta accepted without any status reaching us within that wait could go twice.
+/** Noted on an attempt cut off by a dead worker that Meta, by its statuses, never received. */
+export const INTERRUPTED_UNSENT = 'the worker stopped during the call to Meta; no status from Meta for it once every webhook since was processed, so Meta never got it: sent again';
+/** An interrupted send still without evidence either way this long after its call began stays `unknown`. */
+const UNKNOWN_AFTER_MS = 10 * 60_000;
 /** A send that waited this long for a Graph connection renews its limiter lease before it goes. */
 const RENEW_AFTER_WAIT_MS = 1_000;
 
@@ -243,6 +249,19 @@ export class OutboundSender {
       const wamid = await findSendEvidence(this.deps.db, row, new Date(row.lastStartedAt!));
       if (wamid) {
         return this.adopt(row, attempt, wamid, ['sending']);
+      }
+      // No status for it, a lease after the call began. If every webhook received so far is
+      // processed, Meta's `sent` would be here had it taken the message: it never reached Meta, and
+      // goes again (as a send retried after a network error does). While webhooks are still being
+      // processed the evidence may be among them: wait. Repeated interruptions, or a backlog that
+      // never clears, end `unknown`, never sent again.
+      const interrupted = await this.attempts.transientRetries(row);
+      if (interrupted < MAX_TRANSIENT_RETRIES && (row.lastAgeMs ?? 0) < UNKNOWN_AFTER_MS) {
+        if (await this.attempts.webhooksCaughtUp()) {
+          await this.attempts.recordRetry(row, attempt, { code: NETWORK_CONNECTION_CODE, description: INTERRUPTED_UNSENT });
+          return null;
+        }
+        return { outcome: 'delay', ms: 2_000, reason: 'in_flight' };
       }
       await this.recordUnknown(row, attempt, 'the worker stopped during the call to Meta and its answer was never seen; not sent again, to avoid a duplicate');
       return { outcome: 'unknown' };

@@ -9,6 +9,7 @@ import { decryptSecret, encryptSecret } from '../../lib/secrets.js';
 import { isUuid } from '../../lib/sql.js';
 import { tenantScope, type Viewer } from '../auth/auth.viewer.js';
 import type { TenantService } from '../tenants/tenants.service.js';
+import { refreshMetaState } from './phone-numbers.meta-state.js';
 import { PHONE_NUMBER_STATUSES, THROUGHPUT_TIERS, phoneNumbers, type PhoneNumberRow, type ThroughputTier } from './phone-numbers.table.js';
 
 export interface AddPhoneNumber {
@@ -128,6 +129,11 @@ export class PhoneNumberService {
     const number = await this.findByRef(viewer, ref);
     await this.db.delete(phoneNumbers).where(and(eq(phoneNumbers.id, number.id), eq(phoneNumbers.tenantId, number.tenantId)));
     return number;
+  }
+
+  /** Reads the number's state from Meta (status, quality, name, limit, tier) and stores it; throws Meta's error. */
+  async refreshFromMeta(row: PhoneNumberRow, systemToken: string): Promise<PhoneNumberRow> {
+    return (await refreshMetaState(this.db, this.graph, row, this.tokenFor(row, systemToken))).row;
   }
 
   /** The token to call Meta with for this number: its own business token, else the app's. */

@@ -1,4 +1,4 @@
-import { pgTable, text, integer, index, uniqueIndex, jsonb } from 'drizzle-orm/pg-core';
+import { pgTable, text, integer, index, uniqueIndex, jsonb, timestamp } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantRef, updatedAt } from '../../db/columns.js';
 import { tenants } from '../tenants/tenants.table.js';
 import type { EncryptedSecret } from '../../lib/secrets.js';
@@ -21,6 +21,18 @@ export const phoneNumbers = pgTable('phone_numbers', {
   status: text('status').$type<PhoneNumberStatus>().notNull().default('pending'),
   // The number's own business token (Embedded Signup), encrypted; else the app's system token is used.
   accessToken: jsonb('access_token').$type<EncryptedSecret>(),
+  // Meta's view of the number, kept true by onboarding, the doctor and account webhooks
+  // (account_update, phone_number_quality_update): Meta's own status (CONNECTED, PENDING, FLAGGED,
+  // RESTRICTED, BANNED...), the display name's review, the messaging limit tier.
+  metaStatus: text('meta_status'),
+  nameStatus: text('name_status'),
+  messagingLimitTier: text('messaging_limit_tier'),
+  /** When Meta's state above was last read (or announced by a webhook). */
+  metaCheckedAt: timestamp('meta_checked_at', { withTimezone: true }),
+  /** When the last webhook about this number arrived: the doctor's evidence that Meta reaches us. */
+  lastWebhookAt: timestamp('last_webhook_at', { withTimezone: true }),
+  // The two-step verification PIN wabahub registered the number with, encrypted.
+  twoStepPin: jsonb('two_step_pin').$type<EncryptedSecret>(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 }, (t) => [

@@ -31,6 +31,21 @@ export class PhoneNumber {
   @Field(() => String, { description: 'pending, registered, connected, paused (sends stopped, e.g. an expired token) or disconnected.' })
   status!: PhoneNumberStatus;
 
+  @Field(() => String, { nullable: true, description: "Meta's own status of the number: CONNECTED, PENDING (not registered), FLAGGED, RESTRICTED, BANNED...; null until read from Meta." })
+  metaStatus!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Meta's review of the display name: APPROVED, PENDING_REVIEW, DECLINED, EXPIRED or NONE; null until read from Meta." })
+  nameStatus!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Unique customers the business may start conversations with in 24 h: TIER_250, TIER_1K, TIER_10K, TIER_100K or TIER_UNLIMITED; null until read from Meta.' })
+  messagingLimitTier!: string | null;
+
+  @Field(() => Date, { nullable: true, description: "When Meta's state of the number (status, quality, name, limit, tier) was last read or announced by a webhook." })
+  metaCheckedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the last webhook about this number arrived (at most every 10 s is recorded): Meta reaches wabahub.' })
+  lastWebhookAt!: Date | null;
+
   @Field(() => Boolean, { description: 'Whether the number has its own business token (the token itself is write-only).' })
   hasOwnToken!: boolean;
 
@@ -38,7 +53,7 @@ export class PhoneNumber {
   createdAt!: Date;
 
   static from(row: PhoneNumberRow): PhoneNumber {
-    const { accessToken, updatedAt: _u, ...visible } = row;
+    const { accessToken, twoStepPin: _pin, updatedAt: _u, ...visible } = row;
     return Object.assign(new PhoneNumber(), visible, { hasOwnToken: accessToken !== null });
   }
 }

@@ -105,6 +105,8 @@ export interface OnboardingOutcome {
   instanceId?: string | null;
   /** Anything else the event's `data` should carry (phone number, WABA, the failed step and error). */
   data?: Record<string, unknown>;
+  /** Tells apart two ends of one run (failed, retried, failed again): its finish time. */
+  occurrence?: string;
 }
 
 /**
@@ -115,7 +117,7 @@ export interface OnboardingOutcome {
 export function recordOnboardingOutcome(db: SqlExecutor, outcome: OnboardingOutcome): Promise<RecordedDelivery[]> {
   const type = outcome.succeeded ? 'onboarding.succeeded' : 'onboarding.failed';
   return recordWebhookEvents(db, [{
-    tenantId: outcome.tenantId, instanceId: outcome.instanceId ?? null, type, sourceKey: `${type}:${outcome.onboardingRunId}`, lane: null,
+    tenantId: outcome.tenantId, instanceId: outcome.instanceId ?? null, type, sourceKey: `${type}:${outcome.onboardingRunId}${outcome.occurrence ? `:${outcome.occurrence}` : ''}`, lane: null,
     data: { onboardingRunId: outcome.onboardingRunId, ...outcome.data },
   }]);
 }

@@ -1,8 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { pgArray } from '../../lib/sql.js';
 import type { RuleRunAction } from '../automation/automation.table.js';
+import type { OnboardingFinishHook } from '../onboarding/onboarding.events.js';
 import type { InboundHook } from '../webhooks/webhooks.hooks.js';
-import { recordWebhookEvents, type NewTenantWebhookEvent } from './tenant-webhooks.events.js';
+import { recordOnboardingOutcome, recordWebhookEvents, type NewTenantWebhookEvent } from './tenant-webhooks.events.js';
 import { enqueueDeliveries } from './tenant-webhooks.jobs.js';
 
 // Inbound traffic's tenant webhooks: after each inbound job commits, what it stored becomes
@@ -87,6 +88,24 @@ export const tenantWebhooksHook: InboundHook = {
     }
 
     const deliveries = await recordWebhookEvents(db, events);
+    await enqueueDeliveries(deps.queues['tenant-webhooks'], deliveries).catch((error: Error) => deps.log.warn({ err: error }, 'tenant webhooks: enqueue failed; the sweep will enqueue them'));
+  },
+};
+
+/**
+ * An onboarding run's end becomes `onboarding.succeeded` / `onboarding.failed` for the tenant it
+ * created. Told at least once (onboarding.events.ts); the event is keyed on (run, state, finish
+ * time), so a repeat records nothing new. A run that failed before creating a tenant has no one to
+ * tell but the operator, who sees it on the runs page.
+ */
+export const tenantWebhooksOnboardingHook: OnboardingFinishHook = {
+  name: 'tenant-webhooks: onboarding outcome',
+  afterFinish: async (deps, run) => {
+    if (!run.tenantId) return;
+    const deliveries = await recordOnboardingOutcome(deps.db, {
+      tenantId: run.tenantId, onboardingRunId: run.runId, succeeded: run.state === 'succeeded', instanceId: run.instanceId, occurrence: run.finishedAt.toISOString(),
+      data: { kind: run.kind, businessName: run.businessName, phoneNumberId: run.phoneNumberId, wabaId: run.wabaId, error: run.error },
+    });
     await enqueueDeliveries(deps.queues['tenant-webhooks'], deliveries).catch((error: Error) => deps.log.warn({ err: error }, 'tenant webhooks: enqueue failed; the sweep will enqueue them'));
   },
 };
