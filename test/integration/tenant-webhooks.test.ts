@@ -261,6 +261,23 @@ describe('tenant webhooks', () => {
     expect(receiver.at(ep.path)).toHaveLength(1);
   });
 
+  it('records message.failed when Meta refuses a send, and template.status when Meta changes a template', async () => {
+    const s = await makeSender(h);
+    const ep = await endpoint(s, ['message.failed', 'template.status']);
+    // wabahub believes the window open; Meta refuses the free text with 131047.
+    const to = '5511987650005';
+    await h.server.core.database.sql`insert into contacts (tenant_id, phone_number_id, wa_id, last_inbound_at) values (${s.tenant.id}, ${s.phoneNumber.id}, ${to}, now())`;
+    const { sendMessage } = await gqlOk(h.server.url, s.key, `mutation($input: SendMessageInput!) { sendMessage(input: $input) { id } }`, { input: { instanceId: s.instance.id, to: `+${to}`, text: 'Oi' } });
+    const failed = await eventually(async () => receiver.at(ep.path).find((r) => r.body.type === 'message.failed'), 'message.failed delivered');
+    expect(failed.body.data).toMatchObject({ messageId: sendMessage.id, status: 'failed', errorCode: 131047, contact: { waId: to } });
+    await h.sim.setTemplateStatus({ wabaId: s.waba.id, name: 'boas_vindas', language: 'pt_BR', status: 'PAUSED', reason: 'low quality' });
+    const template = await eventually(async () => receiver.at(ep.path).find((r) => r.body.type === 'template.status'), 'template.status delivered');
+    expect(template.body.data).toMatchObject({ wabaId: s.waba.id, name: 'boas_vindas', language: 'pt_BR', status: 'PAUSED' });
+    // One message.failed per message.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver.at(ep.path).filter((r) => r.body.type === 'message.failed')).toHaveLength(1);
+  });
+
   it('keeps each tenant to its own endpoints and deliveries', async () => {
     const a = await makeSender(h);
     const b = await makeSender(h);

@@ -149,6 +149,20 @@ export type CreateTenantInput = {
   name: string;
 };
 
+/** A new webhook endpoint. */
+export type CreateWebhookEndpointInput = {
+  /** A note for people. */
+  description?: string | null | undefined;
+  /** Event types to receive: message.received, message.status, message.failed, rule.fired, handoff.started, handoff.resolved, template.status, number.quality, onboarding.succeeded, onboarding.failed, campaign.finished. */
+  events: Array<string>;
+  /** Only this instance's events; all of the tenant's when absent. */
+  instanceId?: string | null | undefined;
+  /** Whose endpoint (the operator's calls without instanceId); a tenant key's own tenant when absent. */
+  tenantId?: string | null | undefined;
+  /** Where to POST events: https (in production, to a public address). */
+  url: string;
+};
+
 /** Filters for the instance list. */
 export type InstanceFilter = {
   /** Only instances in this status. */
@@ -391,6 +405,20 @@ export type UpdateInstanceInput = {
   timezone?: string | null | undefined;
 };
 
+/** Changes to a webhook endpoint; fields left out keep their value. */
+export type UpdateWebhookEndpointInput = {
+  /** New note. */
+  description?: string | null | undefined;
+  /** Disable, or enable again (clears the alert and sends what waited). */
+  enabled?: boolean | null | undefined;
+  /** New event types. */
+  events?: Array<string> | null | undefined;
+  /** The endpoint. */
+  id: string;
+  /** New URL. */
+  url?: string | null | undefined;
+};
+
 /** Take the latest version of the template an instance runs. */
 export type UpgradeInstanceTemplateInput = {
   /** The instance. */
@@ -409,11 +437,42 @@ export type WebhookActivityFilter = {
   tenantId?: string | null | undefined;
 };
 
+/** Narrows a list of webhook endpoints. */
+export type WebhookEndpointFilter = {
+  /** Only this tenant's (the operator's filter; a tenant key sees only its own anyway). */
+  tenantId?: string | null | undefined;
+};
+
 /** Filters for raw webhook events. */
 export type WebhookEventFilter = {
   /** Only events in this state. */
   state?: string | null | undefined;
 };
+
+export type ApiKeyListFieldsFragment = { id: string, name: string, prefix: string, scope: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null };
+
+export type TenantApiKeysQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TenantApiKeysQuery = { tenant: { id: string, name: string, apiKeys: Array<{ id: string, name: string, prefix: string, scope: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> } };
+
+export type CreateScopedApiKeyMutationVariables = Exact<{
+  tenantId: string;
+  name?: string | null | undefined;
+  scope?: string | null | undefined;
+}>;
+
+
+export type CreateScopedApiKeyMutation = { createApiKey: { secret: string, apiKey: { id: string, name: string, prefix: string, scope: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null } } };
+
+export type RevokeListedApiKeyMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RevokeListedApiKeyMutation = { revokeApiKey: { id: string, revokedAt: string | null } };
 
 export type RuleFieldsFragment = { id: string, tenantId: string, instanceId: string, name: string, position: number, enabled: boolean, stop: boolean, trigger: unknown, conditions: unknown, actions: unknown, runCount: number, lastRunAt: string | null, ruleTemplateId: string | null };
 
@@ -884,6 +943,70 @@ export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ViewerQuery = { viewer: { kind: string, tenant: { id: string, name: string } | null } };
 
+export type WebhookEndpointFieldsFragment = { id: string, tenantId: string, instanceId: string | null, url: string, description: string | null, events: Array<string>, enabled: boolean, failingSince: string | null, disabledReason: string | null, disabledAt: string | null, previousSecretExpiresAt: string | null, createdAt: string };
+
+export type WebhookDeliveryFieldsFragment = { id: string, eventId: string, eventType: string, status: string, attempts: number, nextAttemptAt: string | null, lastStatusCode: number | null, lastError: string | null, responseExcerpt: string | null, latencyMs: number | null, deliveredAt: string | null, redeliveryOf: string | null, createdAt: string, attemptLog: Array<{ attempt: number, outcome: string, statusCode: number | null, error: string | null, latencyMs: number, createdAt: string }> };
+
+export type WebhookEndpointsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: WebhookEndpointFilter | null | undefined;
+}>;
+
+
+export type WebhookEndpointsQuery = { webhookEndpoints: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, instanceId: string | null, url: string, description: string | null, events: Array<string>, enabled: boolean, failingSince: string | null, disabledReason: string | null, disabledAt: string | null, previousSecretExpiresAt: string | null, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type WebhookDeliveriesQueryVariables = Exact<{
+  endpointId: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type WebhookDeliveriesQuery = { webhookDeliveries: { totalCount: number, edges: Array<{ node: { id: string, eventId: string, eventType: string, status: string, attempts: number, nextAttemptAt: string | null, lastStatusCode: number | null, lastError: string | null, responseExcerpt: string | null, latencyMs: number | null, deliveredAt: string | null, redeliveryOf: string | null, createdAt: string, attemptLog: Array<{ attempt: number, outcome: string, statusCode: number | null, error: string | null, latencyMs: number, createdAt: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type CreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+export type CreateWebhookEndpointMutation = { createWebhookEndpoint: { secret: string, endpoint: { id: string, tenantId: string, instanceId: string | null, url: string, description: string | null, events: Array<string>, enabled: boolean, failingSince: string | null, disabledReason: string | null, disabledAt: string | null, previousSecretExpiresAt: string | null, createdAt: string } } };
+
+export type UpdateWebhookEndpointMutationVariables = Exact<{
+  input: UpdateWebhookEndpointInput;
+}>;
+
+
+export type UpdateWebhookEndpointMutation = { updateWebhookEndpoint: { id: string, tenantId: string, instanceId: string | null, url: string, description: string | null, events: Array<string>, enabled: boolean, failingSince: string | null, disabledReason: string | null, disabledAt: string | null, previousSecretExpiresAt: string | null, createdAt: string } };
+
+export type DeleteWebhookEndpointMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteWebhookEndpointMutation = { deleteWebhookEndpoint: string };
+
+export type RotateWebhookSecretMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RotateWebhookSecretMutation = { rotateWebhookSecret: { secret: string, endpoint: { id: string, tenantId: string, instanceId: string | null, url: string, description: string | null, events: Array<string>, enabled: boolean, failingSince: string | null, disabledReason: string | null, disabledAt: string | null, previousSecretExpiresAt: string | null, createdAt: string } } };
+
+export type SendTestWebhookMutationVariables = Exact<{
+  endpointId: string;
+}>;
+
+
+export type SendTestWebhookMutation = { sendTestWebhook: { id: string, eventId: string, eventType: string, status: string, attempts: number, nextAttemptAt: string | null, lastStatusCode: number | null, lastError: string | null, responseExcerpt: string | null, latencyMs: number | null, deliveredAt: string | null, redeliveryOf: string | null, createdAt: string, attemptLog: Array<{ attempt: number, outcome: string, statusCode: number | null, error: string | null, latencyMs: number, createdAt: string }> } };
+
+export type RedeliverWebhookMutationVariables = Exact<{
+  deliveryId: string;
+}>;
+
+
+export type RedeliverWebhookMutation = { redeliverWebhook: { id: string, eventId: string, eventType: string, status: string, attempts: number, nextAttemptAt: string | null, lastStatusCode: number | null, lastError: string | null, responseExcerpt: string | null, latencyMs: number | null, deliveredAt: string | null, redeliveryOf: string | null, createdAt: string, attemptLog: Array<{ attempt: number, outcome: string, statusCode: number | null, error: string | null, latencyMs: number, createdAt: string }> } };
+
 export type ApiKeyFieldsFragment = { id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null };
 
 export type TenantFieldsFragment = { id: string, name: string, createdAt: string, apiKeys: Array<{ id: string, name: string, prefix: string, createdAt: string, lastUsedAt: string | null, revokedAt: string | null }> };
@@ -965,6 +1088,17 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const ApiKeyListFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ApiKeyListFields on ApiKey {
+  id
+  name
+  prefix
+  scope
+  createdAt
+  lastUsedAt
+  revokedAt
+}
+    `, {"fragmentName":"ApiKeyListFields"}) as unknown as TypedDocumentString<ApiKeyListFieldsFragment, unknown>;
 export const RuleFieldsFragmentDoc = new TypedDocumentString(`
     fragment RuleFields on AutomationRule {
   id
@@ -1200,6 +1334,47 @@ export const RuleTemplateSummaryFragmentDoc = new TypedDocumentString(`
   options
   country
 }`, {"fragmentName":"RuleTemplateSummary"}) as unknown as TypedDocumentString<RuleTemplateSummaryFragment, unknown>;
+export const WebhookEndpointFieldsFragmentDoc = new TypedDocumentString(`
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  tenantId
+  instanceId
+  url
+  description
+  events
+  enabled
+  failingSince
+  disabledReason
+  disabledAt
+  previousSecretExpiresAt
+  createdAt
+}
+    `, {"fragmentName":"WebhookEndpointFields"}) as unknown as TypedDocumentString<WebhookEndpointFieldsFragment, unknown>;
+export const WebhookDeliveryFieldsFragmentDoc = new TypedDocumentString(`
+    fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  eventId
+  eventType
+  status
+  attempts
+  nextAttemptAt
+  lastStatusCode
+  lastError
+  responseExcerpt
+  latencyMs
+  deliveredAt
+  redeliveryOf
+  createdAt
+  attemptLog {
+    attempt
+    outcome
+    statusCode
+    error
+    latencyMs
+    createdAt
+  }
+}
+    `, {"fragmentName":"WebhookDeliveryFields"}) as unknown as TypedDocumentString<WebhookDeliveryFieldsFragment, unknown>;
 export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
     fragment ApiKeyFields on ApiKey {
   id
@@ -1227,6 +1402,51 @@ export const TenantFieldsFragmentDoc = new TypedDocumentString(`
   lastUsedAt
   revokedAt
 }`, {"fragmentName":"TenantFields"}) as unknown as TypedDocumentString<TenantFieldsFragment, unknown>;
+export const TenantApiKeysDocument = new TypedDocumentString(`
+    query TenantApiKeys($id: ID!) {
+  tenant(id: $id) {
+    id
+    name
+    apiKeys {
+      ...ApiKeyListFields
+    }
+  }
+}
+    fragment ApiKeyListFields on ApiKey {
+  id
+  name
+  prefix
+  scope
+  createdAt
+  lastUsedAt
+  revokedAt
+}`) as unknown as TypedDocumentString<TenantApiKeysQuery, TenantApiKeysQueryVariables>;
+export const CreateScopedApiKeyDocument = new TypedDocumentString(`
+    mutation CreateScopedApiKey($tenantId: ID!, $name: String, $scope: String) {
+  createApiKey(tenantId: $tenantId, name: $name, scope: $scope) {
+    secret
+    apiKey {
+      ...ApiKeyListFields
+    }
+  }
+}
+    fragment ApiKeyListFields on ApiKey {
+  id
+  name
+  prefix
+  scope
+  createdAt
+  lastUsedAt
+  revokedAt
+}`) as unknown as TypedDocumentString<CreateScopedApiKeyMutation, CreateScopedApiKeyMutationVariables>;
+export const RevokeListedApiKeyDocument = new TypedDocumentString(`
+    mutation RevokeListedApiKey($id: ID!) {
+  revokeApiKey(id: $id) {
+    id
+    revokedAt
+  }
+}
+    `) as unknown as TypedDocumentString<RevokeListedApiKeyMutation, RevokeListedApiKeyMutationVariables>;
 export const InstanceRulesDocument = new TypedDocumentString(`
     query InstanceRules($id: ID!) {
   instance(id: $id) {
@@ -2727,6 +2947,202 @@ export const ViewerDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ViewerQuery, ViewerQueryVariables>;
+export const WebhookEndpointsDocument = new TypedDocumentString(`
+    query WebhookEndpoints($first: Int, $after: String, $filter: WebhookEndpointFilter) {
+  webhookEndpoints(first: $first, after: $after, filter: $filter) {
+    edges {
+      node {
+        ...WebhookEndpointFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
+  }
+}
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  tenantId
+  instanceId
+  url
+  description
+  events
+  enabled
+  failingSince
+  disabledReason
+  disabledAt
+  previousSecretExpiresAt
+  createdAt
+}`) as unknown as TypedDocumentString<WebhookEndpointsQuery, WebhookEndpointsQueryVariables>;
+export const WebhookDeliveriesDocument = new TypedDocumentString(`
+    query WebhookDeliveries($endpointId: ID!, $first: Int, $after: String) {
+  webhookDeliveries(endpointId: $endpointId, first: $first, after: $after) {
+    edges {
+      node {
+        ...WebhookDeliveryFields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    totalCount
+  }
+}
+    fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  eventId
+  eventType
+  status
+  attempts
+  nextAttemptAt
+  lastStatusCode
+  lastError
+  responseExcerpt
+  latencyMs
+  deliveredAt
+  redeliveryOf
+  createdAt
+  attemptLog {
+    attempt
+    outcome
+    statusCode
+    error
+    latencyMs
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<WebhookDeliveriesQuery, WebhookDeliveriesQueryVariables>;
+export const CreateWebhookEndpointDocument = new TypedDocumentString(`
+    mutation CreateWebhookEndpoint($input: CreateWebhookEndpointInput!) {
+  createWebhookEndpoint(input: $input) {
+    endpoint {
+      ...WebhookEndpointFields
+    }
+    secret
+  }
+}
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  tenantId
+  instanceId
+  url
+  description
+  events
+  enabled
+  failingSince
+  disabledReason
+  disabledAt
+  previousSecretExpiresAt
+  createdAt
+}`) as unknown as TypedDocumentString<CreateWebhookEndpointMutation, CreateWebhookEndpointMutationVariables>;
+export const UpdateWebhookEndpointDocument = new TypedDocumentString(`
+    mutation UpdateWebhookEndpoint($input: UpdateWebhookEndpointInput!) {
+  updateWebhookEndpoint(input: $input) {
+    ...WebhookEndpointFields
+  }
+}
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  tenantId
+  instanceId
+  url
+  description
+  events
+  enabled
+  failingSince
+  disabledReason
+  disabledAt
+  previousSecretExpiresAt
+  createdAt
+}`) as unknown as TypedDocumentString<UpdateWebhookEndpointMutation, UpdateWebhookEndpointMutationVariables>;
+export const DeleteWebhookEndpointDocument = new TypedDocumentString(`
+    mutation DeleteWebhookEndpoint($id: ID!) {
+  deleteWebhookEndpoint(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteWebhookEndpointMutation, DeleteWebhookEndpointMutationVariables>;
+export const RotateWebhookSecretDocument = new TypedDocumentString(`
+    mutation RotateWebhookSecret($id: ID!) {
+  rotateWebhookSecret(id: $id) {
+    endpoint {
+      ...WebhookEndpointFields
+    }
+    secret
+  }
+}
+    fragment WebhookEndpointFields on WebhookEndpoint {
+  id
+  tenantId
+  instanceId
+  url
+  description
+  events
+  enabled
+  failingSince
+  disabledReason
+  disabledAt
+  previousSecretExpiresAt
+  createdAt
+}`) as unknown as TypedDocumentString<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
+export const SendTestWebhookDocument = new TypedDocumentString(`
+    mutation SendTestWebhook($endpointId: ID!) {
+  sendTestWebhook(endpointId: $endpointId) {
+    ...WebhookDeliveryFields
+  }
+}
+    fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  eventId
+  eventType
+  status
+  attempts
+  nextAttemptAt
+  lastStatusCode
+  lastError
+  responseExcerpt
+  latencyMs
+  deliveredAt
+  redeliveryOf
+  createdAt
+  attemptLog {
+    attempt
+    outcome
+    statusCode
+    error
+    latencyMs
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<SendTestWebhookMutation, SendTestWebhookMutationVariables>;
+export const RedeliverWebhookDocument = new TypedDocumentString(`
+    mutation RedeliverWebhook($deliveryId: ID!) {
+  redeliverWebhook(deliveryId: $deliveryId) {
+    ...WebhookDeliveryFields
+  }
+}
+    fragment WebhookDeliveryFields on WebhookDelivery {
+  id
+  eventId
+  eventType
+  status
+  attempts
+  nextAttemptAt
+  lastStatusCode
+  lastError
+  responseExcerpt
+  latencyMs
+  deliveredAt
+  redeliveryOf
+  createdAt
+  attemptLog {
+    attempt
+    outcome
+    statusCode
+    error
+    latencyMs
+    createdAt
+  }
+}`) as unknown as TypedDocumentString<RedeliverWebhookMutation, RedeliverWebhookMutationVariables>;
 export const TenantsDocument = new TypedDocumentString(`
     query Tenants($first: Int, $after: String, $filter: TenantFilter) {
   tenants(first: $first, after: $after, filter: $filter) {

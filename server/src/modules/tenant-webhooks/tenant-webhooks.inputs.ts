@@ -35,3 +35,9 @@ export class UpdateWebhookEndpointInput {
   @Field(() => Boolean, { nullable: true, description: 'Disable, or enable again (clears the alert and sends what waited).' })
   enabled?: boolean | null;
 }
+
+@InputType({ description: 'Narrows a list of webhook endpoints.' })
+export class WebhookEndpointFilter {
+  @Field(() => ID, { nullable: true, description: "Only this tenant's (the operator's filter; a tenant key sees only its own anyway)." })
+  tenantId?: string | null;
+}

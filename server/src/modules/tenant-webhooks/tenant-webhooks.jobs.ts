@@ -91,7 +91,8 @@ export async function attemptDelivery(deps: JobDeps, deliveryId: string): Promis
   const excerpt = result.kind === 'response' ? result.excerpt : null;
   const delayMs = verdict.outcome === 'retry' ? verdict.delayMs : 0;
   const succeeded = verdict.outcome === 'succeeded';
-  const [endpoint] = await db.execute<{ disabled_reason: string | null }>(sql`
+  const final = verdict.outcome !== 'retry';
+  const [outcome] = await db.execute<{ disabled_reason: string | null; next_id: string | null; next_tenant_id: string | null; next_attempts: number | null; next_wait_ms: number | null }>(sql`
     with attempt as (
       insert into webhook_delivery_attempts (tenant_id, delivery_id, attempt, outcome, status_code, error, response_excerpt, latency_ms)
       values (${claimed.tenant_id}, ${claimed.id}, ${claimed.attempts}, ${verdict.outcome}, ${statusCode}, ${error}, ${excerpt}, ${result.latencyMs})
@@ -101,39 +102,41 @@ export async function attemptDelivery(deps: JobDeps, deliveryId: string): Promis
         last_status_code = ${statusCode}, last_error = ${error}, response_excerpt = ${excerpt}, latency_ms = ${result.latencyMs},
         delivered_at = case when ${succeeded} then now() else delivered_at end, updated_at = now()
       where id = ${claimed.id} and status = 'delivering' and attempts = ${claimed.attempts}
+    ), endpoint as (
+      -- The endpoint's row is written only when its health changes (it is shared by all its deliveries).
+      update webhook_endpoints set
+        failing_since = case when ${succeeded} then null else coalesce(failing_since, now()) end,
+        enabled = case when not ${succeeded} and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond' then false else enabled end,
+        disabled_reason = case when not ${succeeded} and enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond'
+          then 'every delivery failed since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC (last: ' || ${error ?? ''}::text || '); fix the endpoint and enable it again'
+          else disabled_reason end,
+        disabled_at = case when not ${succeeded} and enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond' then now() else disabled_at end,
+        updated_at = now()
+      where id = ${claimed.endpoint_id} and ${claimed.event_type} <> 'webhook.test'
+        and (case when ${succeeded} then failing_since is not null
+                  else failing_since is null or (enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond') end)
+      returning disabled_reason
+    ), next as (
+      -- Done for good: the next delivery of its lane may go now.
+      select id, tenant_id, attempts, greatest(0, extract(epoch from next_attempt_at - now()) * 1000)::int as wait_ms from webhook_deliveries
+      where ${final} and endpoint_id = ${claimed.endpoint_id} and lane = ${claimed.lane} and status in ('pending', 'delivering') and id <> ${claimed.id}
+      order by seq limit 1
     )
-    -- The endpoint's row is written only when its health changes (it is shared by all its deliveries).
-    update webhook_endpoints set
-      failing_since = case when ${succeeded} then null else coalesce(failing_since, now()) end,
-      enabled = case when not ${succeeded} and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond' then false else enabled end,
-      disabled_reason = case when not ${succeeded} and enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond'
-        then 'every delivery failed since ' || to_char(failing_since at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' UTC (last: ' || ${error ?? ''}::text || '); fix the endpoint and enable it again'
-        else disabled_reason end,
-      disabled_at = case when not ${succeeded} and enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond' then now() else disabled_at end,
-      updated_at = now()
-    where id = ${claimed.endpoint_id} and ${claimed.event_type} <> 'webhook.test'
-      and (case when ${succeeded} then failing_since is not null
-                else failing_since is null or (enabled and failing_since < now() - ${env.WEBHOOK_GIVE_UP_AFTER_MS} * interval '1 millisecond') end)
-    returning disabled_reason`);
-  if (endpoint?.disabled_reason && !succeeded) deps.log.warn({ tenantId: claimed.tenant_id, endpointId: claimed.endpoint_id }, 'tenant webhooks: endpoint disabled after failing every delivery');
+    select (select disabled_reason from endpoint) as disabled_reason, n.id as next_id, n.tenant_id as next_tenant_id, n.attempts as next_attempts, n.wait_ms as next_wait_ms
+    from (select 1) as one left join next n on true`);
+  if (outcome?.disabled_reason && !succeeded) deps.log.warn({ tenantId: claimed.tenant_id, endpointId: claimed.endpoint_id }, 'tenant webhooks: endpoint disabled after failing every delivery');
 
   const queue = deps.queues['tenant-webhooks'];
   if (verdict.outcome === 'retry') {
     const next = jobOf({ id: claimed.id, tenantId: claimed.tenant_id, attempts: claimed.attempts }, delayMs);
     await queue.add(next.name, next.data, next.opts);
-  } else if (claimed.lane !== null) {
-    await enqueueNextInLane(db, queue, claimed.endpoint_id, claimed.lane);
+  } else if (outcome?.next_id) {
+    // Its own job id (named after this delivery): the next one's first job may still be in Redis,
+    // finishing as "not due" after it saw this one unfinished, and would swallow a plain re-add.
+    const next = jobOf({ id: outcome.next_id, tenantId: outcome.next_tenant_id!, attempts: outcome.next_attempts! }, outcome.next_wait_ms!);
+    await queue.add(next.name, next.data, { ...next.opts, jobId: `${next.opts.jobId}-after-${claimed.id}` });
   }
   return verdict.outcome;
-}
-
-async function enqueueNextInLane(db: Database, queue: Queue, endpointId: string, lane: string): Promise<void> {
-  const [next] = await db.execute<{ id: string; tenant_id: string; attempts: number; wait_ms: number }>(sql`
-    select id, tenant_id, attempts, greatest(0, extract(epoch from next_attempt_at - now()) * 1000)::int as wait_ms from webhook_deliveries
-    where endpoint_id = ${endpointId} and lane = ${lane} and status in ('pending', 'delivering') order by seq limit 1`);
-  if (!next) return;
-  const job = jobOf({ id: next.id, tenantId: next.tenant_id, attempts: next.attempts }, next.wait_ms);
-  await queue.add(job.name, job.data, job.opts);
 }
 
 export const deliverWebhookJob: JobDefinition<DeliverWebhookJob> = {

@@ -2,14 +2,14 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { GraphQLJSON } from 'graphql-scalars';
 import type { AppContext } from '../../graphql/context.js';
 import { PageArgs, toConnection } from '../../graphql/connection.js';
-import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput } from './tenant-webhooks.inputs.js';
+import { CreateWebhookEndpointInput, UpdateWebhookEndpointInput, WebhookEndpointFilter } from './tenant-webhooks.inputs.js';
 import { CreatedWebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt, WebhookDeliveryConnection, WebhookEndpoint, WebhookEndpointConnection } from './tenant-webhooks.types.js';
 
 @Resolver(() => WebhookEndpoint)
 export class TenantWebhookResolver {
   @Query(() => WebhookEndpointConnection, { description: 'Webhook endpoints, newest first.' })
-  async webhookEndpoints(@Args(() => PageArgs) page: PageArgs, @Arg('tenantId', () => ID, { nullable: true, description: "Only this tenant's (the operator's filter)." }) tenantId: string | null, @Ctx() { viewer, services }: AppContext) {
-    return toConnection(await services.tenantWebhooks.list(viewer, { tenantId }, page), WebhookEndpoint.from);
+  async webhookEndpoints(@Args(() => PageArgs) page: PageArgs, @Arg('filter', () => WebhookEndpointFilter, { nullable: true, description: 'Narrows the list; all endpoints the caller may see when absent.' }) filter: WebhookEndpointFilter | null, @Ctx() { viewer, services }: AppContext) {
+    return toConnection(await services.tenantWebhooks.list(viewer, filter ?? {}, page), WebhookEndpoint.from);
   }
 
   @Query(() => WebhookDeliveryConnection, { description: "An endpoint's delivery log, newest first." })
