@@ -55,7 +55,13 @@ function stopwatch(path: string) {
 
 /** The run on the page reaches `state` (the live list, or the invite page's polling, shows it). */
 async function runReaches(page: Page, state: string, timeout = 45_000): Promise<void> {
-  await page.locator(`[data-testid=onboarding-run][data-state=${state}]`).waitFor({ timeout });
+  try {
+    await page.locator(`[data-testid=onboarding-run][data-state=${state}]`).waitFor({ timeout });
+  } catch (error) {
+    // Say where the page stopped: the run's state and each step's, as shown.
+    const shown = await page.locator('[data-testid=onboarding-run]').evaluate((el) => `${el.getAttribute('data-state')}: ${[...el.querySelectorAll('[data-testid=run-step]')].map((s) => `${s.getAttribute('data-step')}=${s.getAttribute('data-state')}`).join(' ')}`).catch(() => 'no run on the page');
+    throw new Error(`the run never showed ${state} (the page shows ${shown}): ${(error as Error).message}`);
+  }
 }
 
 /** A customer who never wrote before writes to the number; resolves what the number answered them, at Meta. */
@@ -92,6 +98,10 @@ describe('onboarding in the dashboard', () => {
     await clock.type(page.getByTestId('ob-business'), 'Cantina da Vila');
     await clock.type(page.getByTestId('ob-phone'), typed);
     await page.getByTestId('ob-template-Restaurante').click();
+    // The template's values, prefilled from its examples (the business name comes from its field).
+    await page.getByTestId('ob-values').locator('summary').click();
+    expect(await page.getByTestId('ob-var-menu_url').inputValue()).toBe('https://example.com/cardapio');
+    await page.getByTestId('ob-values').scrollIntoViewIfNeeded();
     await screenshot(page, 'onboarding-a-1-form');
     await page.getByTestId('ob-start').click();
     const runId = await runIdOf(page);
@@ -232,8 +242,12 @@ describe('onboarding in the dashboard', () => {
     expect(fields).toBeLessThanOrEqual(2);
     expect(seconds).toBeLessThan(60);
 
+    // The client's way in: its key signs it in to its own dashboard.
+    await page.getByTestId('open-dashboard').click();
+    await page.waitForURL(/\/live$/);
+    expect(await page.getByTestId('viewer-name').textContent()).toBe('Sorveteria Polar');
     // The link worked once: opened again, it shows the run, not a new start.
-    await page.reload();
+    await page.goto(link);
     await runReaches(page, 'succeeded');
     expect(await page.getByTestId('connect-whatsapp').count()).toBe(0);
     await closeContext(context);
