@@ -215,10 +215,11 @@ describe('onboarding in the dashboard', () => {
     await page.getByTestId('connect-whatsapp').click();
     let popup = await popupOpened;
     await popup.locator('#cancel').waitFor();
+    await popup.locator('select[name=current_step]').selectOption('WABA_PHONE_SELECTION');
     await screenshot(popup, 'onboarding-c-3-popup');
     await popup.locator('#cancel').click();
     await page.getByTestId('signup-notice').waitFor();
-    expect(await page.getByTestId('signup-notice').textContent()).toContain('at “phone number setup”');
+    expect(await page.getByTestId('signup-notice').textContent()).toContain('at “waba phone selection”');
     await screenshot(page, 'onboarding-c-4-cancelled');
 
     // Then it creates a new WhatsApp Business account with a new number, and finishes.

@@ -125,6 +125,24 @@ describe(`${MetaSimulator.name} onboarding`, () => {
     });
   });
 
+  describe('the Embedded Signup popup', () => {
+    it("reports CANCEL with the screen the client left on, and issues no code", async () => {
+      const { sim } = await setup();
+      const post = (body: Record<string, string>) => fetch(`${sim.url}/dialog/embedded-signup`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ app_id: DEMO.appId, ...body }),
+      });
+      const page = await (await fetch(`${sim.url}/dialog/embedded-signup?app_id=${DEMO.appId}`)).text();
+      expect(page).toContain('id="cancel"');
+      const redirected = await post({ action: 'cancel', current_step: 'WABA_PHONE_SELECTION', redirect_uri: 'https://app.example/done', state: 's1' });
+      expect(redirected.status).toBe(303);
+      expect(Object.fromEntries(new URL(redirected.headers.get('location')!).searchParams)).toEqual({ error: 'access_denied', current_step: 'WABA_PHONE_SELECTION', state: 's1' });
+      const popup = await (await post({ action: 'cancel', current_step: 'PHONE_NUMBER_VERIFICATION' })).text();
+      expect(popup).toContain('"event":"CANCEL"');
+      expect(popup).toContain('"current_step":"PHONE_NUMBER_VERIFICATION"');
+      expect(sim.state.codes.size).toBe(0);
+    });
+  });
+
   describe('GET /{waba-id}/phone_numbers', () => {
     it('answers Meta’s fields for each number, or those asked for', async () => {
       const { graph } = await setup();

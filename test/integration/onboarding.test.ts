@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO } from '@wabahub/meta-simulator';
-import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeRuleTemplate, makeTenant } from '../factories/index.js';
 import { startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { subscribeLive } from '../setup/subscriptions.js';
+import { publishProgress } from '../../server/src/modules/onboarding/onboarding.runner.js';
 import {
   EMBEDDED_SIGNUP, RETRY, SUBMIT_CODE, readRun, smsCode, startQuickSetup, stateChangingCalls, stateIs, typedBrazilianNumber, waitForRun, type RunView,
 } from '../setup/onboarding.js';
@@ -177,5 +178,144 @@ describe('onboarding: quick setup', () => {
   });
 });
 
-void EMBEDDED_SIGNUP;
-void OPERATOR;
+/** A client's own WABA (its own business, shared with ours through Embedded Signup) with one unregistered number, and a fresh code. */
+function clientSignup(scopes?: string[]) {
+  const business = h.sim.createBusiness({ name: 'Cliente ES' });
+  const waba = h.sim.createWaba({ name: 'Doceria Açúcar', ownerBusinessId: business.id, partnerBusinessIds: [DEMO.businessId], grantTo: [] });
+  const number = h.sim.createNumber({ wabaId: waba.id, displayPhoneNumber: typedBrazilianNumber().digits, verifiedName: 'Doceria Açúcar', registered: false });
+  const code = h.sim.createCode({ wabaId: waba.id, phoneNumberId: number.id, ...(scopes ? { scopes } : {}) });
+  return { waba, number, code: code.code };
+}
+
+async function startSignup(key: string, input: { code: string; wabaId: string; phoneNumberId: string }, extra: Record<string, unknown> = {}) {
+  return (await gqlOk<{ startEmbeddedSignup: RunView }>(url, key, EMBEDDED_SIGNUP, { input: { ...input, businessName: 'Doceria Açúcar', ...extra } })).startEmbeddedSignup;
+}
+
+describe('onboarding: Embedded Signup', () => {
+  it("exchanges the code, checks the token's scopes, subscribes, registers, keeps the business token on the number; the doctor then finds and fixes an unsubscribed WABA and an unregistered number, and reports an expired token", async () => {
+    const { waba, number, code } = clientSignup();
+    const run = await startSignup(op, { code, wabaId: waba.id, phoneNumberId: number.id });
+    const done = await waitForRun(url, op, run.id, stateIs('succeeded', 'failed'), 'the run succeeds');
+    expect(done.steps.map((s) => `${s.name}:${s.state}`)).toEqual([
+      'exchange_code:succeeded', 'check_token:succeeded', 'read_numbers:succeeded', 'subscribe_app:succeeded', 'register:succeeded', 'read_number:succeeded',
+      'create_tenant:succeeded', 'apply_template:skipped', 'verify_first_message:succeeded',
+    ]);
+    const [row] = await h.server.core.database.sql`select access_token, two_step_pin from phone_numbers where phone_number_id = ${number.id}`;
+    expect(row.access_token).toMatchObject({ v: 1, data: expect.any(String) });
+    expect(row.two_step_pin).toMatchObject({ v: 1 });
+    // Meta's calls were made with the client's business token.
+    const register = h.sim.requests({ target: number.id }).find((e) => e.path.endsWith('/register'))!;
+    expect(register.auth).toBe('business');
+
+    // The doctor: all is well...
+    const DIAGNOSE = `query($id: ID!) { diagnosePhoneNumber(id: $id) { status checks { name status summary fix fixAction } phoneNumber { status metaStatus } } }`;
+    const FIX = `mutation($id: ID!, $action: String!) { fixPhoneNumber(id: $id, action: $action) { status checks { name status summary fix fixAction } } }`;
+    type Check = { name: string; status: string; summary: string; fix: string | null; fixAction: string | null };
+    const checkOf = (checks: Check[], name: string) => checks.find((c) => c.name === name)!;
+    const healthy = (await gqlOk(url, op, DIAGNOSE, { id: number.id })).diagnosePhoneNumber;
+    expect(healthy.checks.filter((c: Check) => c.status === 'fail')).toEqual([]);
+    expect(healthy.checks.map((c: Check) => c.name)).toEqual(['token', 'app_webhook', 'waba_subscribed', 'registered', 'quality_and_name', 'messaging_limit', 'health_status', 'templates', 'last_webhook']);
+    // ...until the WABA drops our app and the number is deregistered.
+    h.sim.updateWaba(waba.id, { subscribed: false });
+    h.sim.updateNumber(number.id, { registered: false });
+    const sick = (await gqlOk(url, op, DIAGNOSE, { id: number.id })).diagnosePhoneNumber;
+    expect(sick.status).toBe('fail');
+    expect(checkOf(sick.checks, 'waba_subscribed')).toMatchObject({ status: 'fail', fixAction: 'subscribe' });
+    expect(checkOf(sick.checks, 'registered')).toMatchObject({ status: 'fail', fixAction: 'register' });
+    expect(checkOf(sick.checks, 'health_status').status).not.toBe('ok');
+    expect(sick.phoneNumber.status).toBe('pending');
+    const subscribed = (await gqlOk(url, op, FIX, { id: number.id, action: 'subscribe' })).fixPhoneNumber;
+    expect(checkOf(subscribed.checks, 'waba_subscribed').status).toBe('ok');
+    const registered = (await gqlOk(url, op, FIX, { id: number.id, action: 'register' })).fixPhoneNumber;
+    expect(checkOf(registered.checks, 'registered').status).toBe('ok');
+    expect(registered.checks.filter((c: Check) => c.status === 'fail')).toEqual([]);
+    // An expired business token: reported with its fix.
+    h.sim.expireBusinessTokens(waba.id);
+    const expired = (await gqlOk(url, op, DIAGNOSE, { id: number.id })).diagnosePhoneNumber;
+    expect(checkOf(expired.checks, 'token')).toMatchObject({ status: 'fail', fix: expect.stringMatching(/Connect WhatsApp again/) });
+    expect(checkOf(expired.checks, 'waba_subscribed')).toMatchObject({ status: 'fail', summary: expect.stringMatching(/190/) });
+    // The doctor is the operator's.
+    const { key } = await makeTenant(h.server.core.services);
+    expect(codes(await gql(url, key, DIAGNOSE, { id: number.id }))).toEqual(['FORBIDDEN']);
+  });
+
+  it('a reused code fails at exchange_code (100/36009) with the fix; retry with a new code finishes, subscribing and registering once', async () => {
+    const first = clientSignup();
+    await waitForRun(url, op, (await startSignup(op, { code: first.code, wabaId: first.waba.id, phoneNumberId: first.number.id })).id, stateIs('succeeded', 'failed'), 'the first run ends');
+    // The same code again, for another of the client's numbers.
+    const other = h.sim.createNumber({ wabaId: first.waba.id, displayPhoneNumber: typedBrazilianNumber().digits, verifiedName: 'Doceria Filial', registered: false });
+    const run = await startSignup(op, { code: first.code, wabaId: first.waba.id, phoneNumberId: other.id }, { businessName: 'Doceria Filial' });
+    const failed = await waitForRun(url, op, run.id, stateIs('failed', 'succeeded'), 'the run fails');
+    expect(failed.state).toBe('failed');
+    expect(stepOf(failed, 'exchange_code').error).toMatchObject({ step: 'exchange_code', code: 100, fix: expect.stringMatching(/already used/) });
+    const fresh = h.sim.createCode({ wabaId: first.waba.id, phoneNumberId: other.id });
+    await gqlOk(url, op, RETRY, { runId: run.id, code: fresh.code });
+    const done = await waitForRun(url, op, run.id, stateIs('succeeded', 'failed'), 'the retried run succeeds');
+    expect(done.state).toBe('succeeded');
+    expect(stateChangingCalls(h.sim, { wabaId: first.waba.id, phoneNumberId: other.id })).toMatchObject({ register: { all: 1, ok: 1 } });
+  });
+
+  it("a token without the WABA in its scopes fails at check_token with the fix; a new code with the scopes finishes without redoing the exchange's later steps", async () => {
+    const { waba, number, code } = clientSignup([]);
+    const run = await startSignup(op, { code, wabaId: waba.id, phoneNumberId: number.id });
+    const failed = await waitForRun(url, op, run.id, stateIs('failed', 'succeeded'), 'the run fails');
+    expect(failed.currentStep).toBe('check_token');
+    expect(stepOf(failed, 'check_token').error).toMatchObject({ step: 'check_token', message: expect.stringMatching(/no whatsapp_business_management on WABA/), fix: expect.stringMatching(/Connect WhatsApp again/) });
+    expect(stepOf(failed, 'read_numbers').attempts).toBe(0);
+    await gqlOk(url, op, RETRY, { runId: run.id, code: h.sim.createCode({ wabaId: waba.id, phoneNumberId: number.id }).code });
+    const done = await waitForRun(url, op, run.id, stateIs('succeeded', 'failed'), 'the retried run succeeds');
+    expect(done.state).toBe('succeeded');
+    expect(stateChangingCalls(h.sim, { wabaId: waba.id, phoneNumberId: number.id })).toMatchObject({ register: { all: 1, ok: 1 }, subscribe: { all: 1, ok: 1 } });
+  });
+});
+
+describe('onboarding: invites', () => {
+  const CREATE_INVITE = `mutation($input: CreateOnboardingInviteInput) { createOnboardingInvite(input: $input) { id token businessName expiresAt simulatorSignupUrl } }`;
+
+  it("an invite link runs one onboarding without a key, sees only its own run, and is spent by it", async () => {
+    const invite = (await gqlOk(url, op, CREATE_INVITE, { input: { businessName: 'Floricultura', expiresInHours: 2 } })).createOnboardingInvite;
+    expect(invite.token).toMatch(/^whi_/);
+    expect(invite.simulatorSignupUrl).toContain('/dialog/embedded-signup?app_id=');
+    const page = (await gqlOk(url, invite.token, `query { onboardingInvite { businessName usedAt runId } }`)).onboardingInvite;
+    expect(page).toEqual({ businessName: 'Floricultura', usedAt: null, runId: null });
+    // Nothing else runs with it.
+    const other = await gql(url, invite.token, `query { tenants { totalCount } }`);
+    expect(codes(other)).toEqual(['FORBIDDEN']);
+    const { waba, number, code } = clientSignup();
+    const run = await startSignup(invite.token, { code, wabaId: waba.id, phoneNumberId: number.id }, { businessName: 'Floricultura' });
+    const done = await waitForRun(url, invite.token, run.id, stateIs('succeeded', 'failed'), "the invite's run succeeds");
+    expect(done.state).toBe('succeeded');
+    const secret = (await gqlOk(url, invite.token, `query($id: ID!) { onboardingRun(id: $id) { apiKeySecret } }`, { id: run.id })).onboardingRun.apiKeySecret;
+    expect(secret).toMatch(/^whk_/);
+    // Single use.
+    const again = await gql(url, invite.token, `mutation { quickSetup(input: { businessName: "X", phoneNumber: "+5511987654321" }) { id } }`);
+    expect(codes(again)).toEqual(['CONFLICT']);
+    // Another run is not the invite's.
+    const foreign = (await startQuickSetup(url, op, { businessName: 'Outro', phoneNumber: typedBrazilianNumber().typed, country: 'BR' })).id;
+    expect(codes(await gql(url, invite.token, RUN_QUERY, { id: foreign }))).toEqual(['NOT_FOUND']);
+    await gqlOk(url, op, `mutation($id: ID!) { cancelOnboarding(runId: $id) { state } }`, { id: foreign });
+    // An unknown or expired token is refused.
+    expect(codes(await gql(url, 'whi_unknown', `query { onboardingInvite { id } }`))).toEqual(['UNAUTHENTICATED']);
+  });
+});
+
+describe('onboarding: progress', () => {
+  it('onboardingProgress delivers the run as its steps move', async () => {
+    const { run, digits } = await quickSetupWaitingForCode();
+    let lastToken = 0;
+    const live = subscribeLive<{ state: string; currentStep: string | null }>(url, op, { query: `subscription($id: ID!) { onboardingProgress(runId: $id) { state currentStep } }`, variables: { id: run.id }, field: 'onboardingProgress' }, {
+      publish: async (token) => { lastToken = token; publishProgress(h.server.core.deps, { id: run.id, tenantId: null, state: 'waiting_for_code', inviteId: null }); },
+      tokenOf: (item) => (item.state === 'waiting_for_code' ? lastToken : null),
+    });
+    try {
+      await live.sync();
+      await gqlOk(url, op, SUBMIT_CODE, { runId: run.id, code: smsCode(h.sim, digits) });
+      await live.until((items) => items.some((i) => i.state === 'succeeded'), 'the run succeeds, live');
+      expect(live.received.some((i) => i.state === 'running' && i.currentStep === 'register')).toBe(true);
+    } finally {
+      await live.close();
+    }
+  });
+});
+
+const RUN_QUERY = `query($id: ID!) { onboardingRun(id: $id) { id } }`;

@@ -48,7 +48,7 @@ export const queueRegistry: readonly QueueDefinition[] = [
     name: QueueName.Onboarding,
     concurrency: 4,
     // Steps are short Graph calls: a killed worker's run is taken back within seconds.
-    workerOptions: { maxStalledCount: 1_000, lockDuration: 6_000, stalledInterval: 2_000 },
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 3_000, stalledInterval: 1_000 },
     jobs: [advanceOnboardingJob(onboardingHooks)],
   },
 ];

@@ -8,9 +8,6 @@ import { escapeHtml, randomDigits } from './util.js';
  * `window.opener.postMessage(...)` when opened as a popup, or a redirect to `redirect_uri` with
  * `code`, `waba_id`, `phone_number_id` and `state` in the query.
  */
-/** The one screen the simulator's popup plays, as its CANCEL message names it (Meta's `current_step`). */
-export const SIGNUP_SCREEN = 'PHONE_NUMBER_SETUP';
-
 export function signupPage(core: SimulatorCore, query: Record<string, string>): { status: number; html: string } {
   const app = core.state.app;
   if (query.app_id !== app.appId) return { status: 400, html: page('Embedded Signup', `<p class="error">Unknown app_id ${escapeHtml(query.app_id ?? '(none)')}.</p>`) };
@@ -36,23 +33,20 @@ export function signupPage(core: SimulatorCore, query: Record<string, string>): 
       <label><input type="radio" name="choice" value="new"${options ? '' : ' checked'}> Create a new WhatsApp Business account with a new number</label>
       <label>Business name for a new account <input name="business_name" value="Nova Empresa"></label>
       </fieldset>
+      <label>Leave on the screen <select name="current_step">${CANCEL_STEPS.map((step) => `<option>${step}</option>`).join('')}</select></label>
       <button type="submit" id="finish">Finish</button>
-      <button type="button" id="cancel" class="secondary">Cancel</button>
-    </form>
-    <script>
-      // Closing Meta's popup early posts CANCEL with the screen the client left on.
-      document.getElementById('cancel').addEventListener('click', () => {
-        const message = { type: 'WA_EMBEDDED_SIGNUP', event: 'CANCEL', version: 4, data: { current_step: ${JSON.stringify(SIGNUP_SCREEN)} } };
-        if (window.opener) window.opener.postMessage(message, '*');
-        window.close();
-      });
-    </script>`;
+      <button type="submit" id="cancel" name="action" value="cancel" class="secondary">Cancel</button>
+    </form>`;
   return { status: 200, html: page('Embedded Signup', body) };
 }
 
+/** Screens of Embedded Signup a client can leave on; CANCEL reports the one (Meta's `current_step`). */
+export const CANCEL_STEPS = ['BUSINESS_ACCOUNT_SELECTION', 'WABA_PHONE_SELECTION', 'PHONE_NUMBER_ADDITION', 'PHONE_NUMBER_VERIFICATION'] as const;
+
 export type SignupResult =
   | { kind: 'redirect'; location: string; result: SignupIds }
-  | { kind: 'html'; status: number; html: string; result?: SignupIds };
+  | { kind: 'html'; status: number; html: string; result?: SignupIds }
+  | { kind: 'cancelled'; location: string; currentStep: string };
 
 export interface SignupIds {
   code: string;
@@ -63,6 +57,7 @@ export interface SignupIds {
 export function submitSignup(core: SimulatorCore, params: Record<string, unknown>): SignupResult {
   const str = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : undefined);
   if (str('app_id') !== core.state.app.appId) return { kind: 'html', status: 400, html: page('Embedded Signup', '<p class="error">Unknown app_id.</p>') };
+  if (str('action') === 'cancel') return cancelSignup(str('current_step'), str('redirect_uri'), str('state'));
   const choice = str('choice') ?? '';
   let wabaId: string;
   let numberId: string;
@@ -103,6 +98,30 @@ export function submitSignup(core: SimulatorCore, params: Record<string, unknown
   return { kind: 'html', status: 200, html: page('Embedded Signup — finished', body), result };
 }
 
+/**
+ * The client closed the popup (or pressed Cancel): Meta posts `{ event: "CANCEL", data: { current_step } }`
+ * and issues no code. With a redirect_uri: `?error=access_denied&current_step=...&state=...`.
+ */
+function cancelSignup(step: string | undefined, redirect: string | undefined, state: string | undefined): SignupResult {
+  const currentStep = CANCEL_STEPS.includes(step as never) ? step! : CANCEL_STEPS[0];
+  if (redirect) {
+    const location = new URL(redirect);
+    location.searchParams.set('error', 'access_denied');
+    location.searchParams.set('current_step', currentStep);
+    if (state !== undefined) location.searchParams.set('state', state);
+    return { kind: 'cancelled', location: location.toString(), currentStep };
+  }
+  const message = { type: 'WA_EMBEDDED_SIGNUP', event: 'CANCEL', version: 4, data: { current_step: currentStep } };
+  const body = `
+    <p>Cancelled. You can close this window.</p>
+    <pre id="result">${escapeHtml(JSON.stringify(message.data, null, 2))}</pre>
+    <script>
+      const message = ${JSON.stringify(message)};
+      if (window.opener) { window.opener.postMessage(message, '*'); window.close(); }
+    </script>`;
+  return { kind: 'html', status: 200, html: page('Embedded Signup — cancelled', body) };
+}
+
 function page(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} (Meta simulator)</title>
@@ -110,8 +129,8 @@ function page(title: string, body: string): string {
   body { font: 15px system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; color: #1c1e21; }
   h1 { font-size: 1.3rem; } label { display: block; margin: .5rem 0; } small { color: #65676b; }
   fieldset { border: 1px solid #dddfe2; border-radius: 8px; } .error { color: #b00020; }
-  button { background: #1877f2; color: white; border: 0; border-radius: 6px; padding: .6rem 1.4rem; font-size: 1rem; }
   button.secondary { background: #e4e6eb; color: #1c1e21; margin-left: .5rem; }
+  button { background: #1877f2; color: white; border: 0; border-radius: 6px; padding: .6rem 1.4rem; font-size: 1rem; }
 </style></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }

@@ -294,12 +294,14 @@ export class MetaSimulator {
 
   on(event: 'request', listener: (entry: RequestLogEntry) => void): this;
   on(event: 'delivery', listener: (delivery: DeliveryRecord) => void): this;
+  /** A Graph request arrived (before faults and before it takes effect); `entry` is not answered yet. */
+  on(event: 'arrival', listener: (entry: RequestLogEntry) => void): this;
   on(event: string, listener: (arg: never) => void): this {
     this.core.events.on(event, listener as (...args: unknown[]) => void);
     return this;
   }
 
-  off(event: 'request' | 'delivery', listener: (arg: never) => void): this {
+  off(event: 'request' | 'delivery' | 'arrival', listener: (arg: never) => void): this {
     this.core.events.off(event, listener as (...args: unknown[]) => void);
     return this;
   }
@@ -404,10 +406,10 @@ export class MetaSimulator {
         return;
       }
       const result = submitSignup(this.core, { ...query, ...params });
-      if (result.kind === 'redirect') {
+      if (result.kind === 'redirect' || result.kind === 'cancelled') {
         res.writeHead(303, { location: result.location });
         res.end();
-        finish(303, result.result);
+        finish(303, result.kind === 'redirect' ? result.result : { event: 'CANCEL', current_step: result.currentStep });
       } else {
         sendHtml(res, result.status, result.html);
         finish(result.status, result.result ?? null);
@@ -430,6 +432,7 @@ export class MetaSimulator {
     const call: GraphCall = { method, segments, query, params: { ...queryParams, ...params }, token, log: entry, selfUrl: `${this.url}${url.pathname}` };
     const isSend = segments[1] === 'messages' && method === 'POST' && entry.target !== null && this.core.state.numbers.has(entry.target);
 
+    this.core.events.emit('arrival', entry);
     const fault = this.core.takeFault(entry.target);
     if (fault) {
       entry.fault = fault.kind;
