@@ -337,4 +337,46 @@ describe('onboarding in the dashboard', () => {
     await screenshot(page, 'onboarding-e-3-doctor-expired-token');
     await closeContext(context);
   }, 120_000);
+
+  it('(f) a client opens an invite link the operator prefilled and types only its number; then its own key shows it its run, which it watches but does not steer', async () => {
+    const { typed, digits } = brazilianNumber();
+    const waba = h.sim.createWaba({ name: 'Barbearia', subscribed: true });
+    const number = h.sim.createNumber({ wabaId: waba.id, displayPhoneNumber: digits, verifiedName: 'Barbearia Navalha', registered: false });
+    const [template] = await h.server.core.database.sql`select id from rule_templates where name = 'Restaurante' and locale = 'pt-BR' order by created_at limit 1`;
+    const invite = (await gqlOk(h.server.url, h.server.operatorKey, `mutation($input: CreateOnboardingInviteInput) { createOnboardingInvite(input: $input) { token } }`, {
+      input: { businessName: 'Barbearia Navalha', ruleTemplateId: template.id, templateVariables: { menu_url: 'https://example.com/cortes', opening_hours: { days: [{ day: 2, open: '09:00', close: '19:00' }] }, delivery_area: 'Centro', delivery_fee: { amount: 0, currency: 'BRL' } } },
+    })).createOnboardingInvite as { token: string };
+
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const clock = stopwatch('(f) invite link + the number');
+    await page.goto(`${h.server.url}/onboard/${invite.token}`);
+    await page.getByTestId('mode-number').click();
+    expect(await page.getByTestId('invite-business-name').inputValue()).toBe('Barbearia Navalha'); // the operator's, not typed
+    await clock.type(page.getByTestId('invite-phone'), typed);
+    await screenshot(page, 'onboarding-f-1-invite-number');
+    await page.getByTestId('invite-start').click();
+    await runReaches(page, 'succeeded');
+    const { seconds, typed: fields } = clock.report(' (the business name came with the link)');
+    expect(await page.getByTestId('api-key-secret').textContent()).toMatch(/^whk_/);
+    const reply = await customerWrites(number.id, 'Tem horário hoje?');
+    expect(reply).toContain('Barbearia Navalha');
+    expect(fields).toBe(1);
+    expect(seconds).toBeLessThan(60);
+
+    // Signed in with its key, the client sees its run: no Retry, no Cancel (the operator steers).
+    await page.getByTestId('open-dashboard').click();
+    await page.waitForURL(/\/live$/);
+    await page.goto(`${h.server.url}/onboarding`);
+    await page.getByTestId('run-row').first().waitFor();
+    expect(await page.getByTestId('run-row').count()).toBe(1);
+    expect(await page.getByTestId('run-row').textContent()).toContain('Barbearia Navalha');
+    expect(await page.getByTestId('row-retry').count() + await page.getByTestId('row-cancel').count() + await page.getByTestId('add-client').count()).toBe(0);
+    await page.getByTestId('run-row').getByRole('link', { name: 'Details' }).click();
+    await runReaches(page, 'succeeded');
+    expect(await page.getByTestId('cancel-run').count() + await page.getByTestId('add-another').count()).toBe(0);
+    expect(await page.getByTestId('api-key-secret').count()).toBe(0); // shown once, on the invite page
+    await screenshot(page, 'onboarding-f-2-tenant-run');
+    await closeContext(context);
+  }, 120_000);
 });
