@@ -15,6 +15,7 @@ import { sendLimiter } from './modules/outbound/outbound.limiter.js';
 import { CampaignService } from './modules/campaigns/campaigns.service.js';
 import { MonitoringService } from './modules/monitoring/monitoring.service.js';
 import { ConversationService } from './modules/conversations/conversations.service.js';
+import { TenantWebhookService } from './modules/tenant-webhooks/tenant-webhooks.service.js';
 import { TemplateApplicationService } from './modules/rule-templates/rule-templates.apply.js';
 import { OnboardingService } from './modules/onboarding/onboarding.service.js';
 import { PhoneNumberDoctor } from './modules/onboarding/onboarding.doctor.js';
@@ -40,11 +41,12 @@ export function createServices({ db, sql, env, redis, queues, graph, publisher }
   const campaigns = new CampaignService(db, sql, queues, instances, messageTemplates, limiter);
   const monitoring = new MonitoringService(db, queues);
   const templateApplications = new TemplateApplicationService(db, ruleTemplates, instances, phoneNumbers, messageTemplates);
-  const conversations = new ConversationService(db, contacts, instances, publisher);
+  const conversations = new ConversationService(db, contacts, instances, publisher, queues['tenant-webhooks']);
+  const tenantWebhooks = new TenantWebhookService(db, env, queues, instances);
   const onboarding = new OnboardingService({ db, queues, graph, publisher, env }, ruleTemplates);
   const doctor = new PhoneNumberDoctor({ db, graph, env }, phoneNumbers, messageTemplates);
   // A resumed number sends what waited: single sends, then its running campaigns.
   phoneNumbers.onResumed((number) => outbound.requeueNumber(number));
   phoneNumbers.onResumed((number) => campaigns.requeueNumber(number));
-  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations, templateApplications, onboarding, doctor };
+  return { tenants, auth, phoneNumbers, instances, ruleTemplates, automation, webhooks, messages, contacts, messageTemplates, outbound, campaigns, monitoring, conversations, templateApplications, onboarding, doctor, tenantWebhooks };
 }

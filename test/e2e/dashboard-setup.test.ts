@@ -138,15 +138,19 @@ describe('dashboard: setup pages', () => {
     expect(await page.getByTestId('instance-row').locator('strong').allTextContents()).toEqual([instance.name]);
     await screenshot(page, '05-instances');
 
-    await page.goto(`${server.url}/templates?instance=${instance.id}`);
-    const card = page.getByTestId('template').filter({ hasText: template.name });
-    await card.getByTestId('apply-open').click();
-    await card.getByTestId('apply-submit').click();
-    await card.getByTestId('error-var-business_name').waitFor(); // required, checked before sending
-    await card.getByTestId('var-business_name').fill('Padaria Real');
-    await card.getByTestId('apply-submit').click();
-    await card.getByTestId('apply-done').waitFor();
-    expect(await card.getByTestId('apply-done').textContent()).toContain('Applied 2 rules');
+    await page.goto(`${server.url}/templates?instance=${instance.id}&lang=all`);
+    const card = page.getByTestId('template-card').filter({ hasText: template.name });
+    await card.getByTestId('template-use').click();
+    await page.waitForURL(/\/templates\/[^/]+\/use/);
+    await page.getByTestId('use-form').waitFor();
+    // The instance it came for is chosen (once the instance list has loaded).
+    await page.waitForFunction((id) => (document.querySelector('[data-testid=use-instance]') as HTMLSelectElement | null)?.value === id, instance.id);
+    await page.getByTestId('use-apply').click();
+    await page.getByTestId('error-var-business_name').waitFor(); // required, checked before sending
+    await page.getByTestId('var-business_name').fill('Padaria Real');
+    await page.getByTestId('use-apply').click();
+    await page.getByTestId('use-done').waitFor();
+    expect(await page.getByTestId('use-done').textContent()).toContain('2 rules now answer customers');
     await screenshot(page, '06-template-applied');
     const rules = await server.core.services.automation.listForInstance(OPERATOR, instance.id);
     expect(rules.map((r) => r.name)).toEqual(['greet', 'human']);

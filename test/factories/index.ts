@@ -68,16 +68,21 @@ export async function makeTenantWithTraffic(services: Services, sql: Sql, label:
   const [campaign] = await sql`insert into campaigns (tenant_id, instance_id, name, template, state, recipient_count) values (${owner.tenant.id}, ${instance.id}, ${`${label} secret campaign`}, '{"name":"boas_vindas","language":"pt_BR"}'::jsonb, 'paused', 1) returning id`;
   const template = await makeRuleTemplate(services);
   const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: instance.id, ruleTemplateId: template.id, variables: { business_name: `${label} Shop` } });
-  // The run that onboarded it (finished: no job takes it).
-  const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, finished_at)
-    values ('quick_setup', 'succeeded', ${owner.tenant.id}, ${phoneNumber.id}, ${instance.id}, ${JSON.stringify({ businessName: `${label} secret name`, ruleTemplateId: null, templateVariables: {} })}::jsonb, now()) returning id`;
+  // The run that onboarded it (finished and its finish told: no job or sweep takes it).
+  const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, finished_at, notified_at)
+    values ('quick_setup', 'succeeded', ${owner.tenant.id}, ${phoneNumber.id}, ${instance.id}, ${JSON.stringify({ businessName: `${label} secret name`, ruleTemplateId: null, templateVariables: {} })}::jsonb, now(), now()) returning id`;
+  // A webhook endpoint with one delivered event (succeeded: no worker attempts it).
+  const { row: endpoint } = await services.tenantWebhooks.create(OPERATOR, { tenantId: owner.tenant.id, url: 'https://example.com/hook', events: ['message.received'], description: `${label} secret endpoint` });
+  const [outboxEvent] = await sql`insert into tenant_webhook_events (tenant_id, type, source_key, payload) values (${owner.tenant.id}, 'message.received', ${`factory:${uniqueMetaId()}`}, ${JSON.stringify({ data: `${label} secret payload` })}::jsonb) returning id`;
+  const [delivery] = await sql`insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, status) values (${owner.tenant.id}, ${endpoint.id}, ${outboxEvent.id}, 'message.received', 'succeeded') returning id`;
   return {
     ...owner, instance, phoneNumber, ruleTemplate: template, onboardingRunId: run.id as string,
     contactId: contact.id as string, messageId: message.id as string, webhookEventId: String(event.id), campaignId: campaign.id as string, ruleId: rule.id as string,
+    endpointId: endpoint.id, deliveryId: delivery.id as string,
     /** Names and contents only this tenant's rows hold. */
-    names: [`${label} secret name`, `${label} customer`, `${label} secret text`, 'secret body', `${label} secret campaign`, `${label} Shop`],
+    names: [`${label} secret name`, `${label} customer`, `${label} secret text`, 'secret body', `${label} secret campaign`, `${label} Shop`, `${label} secret endpoint`, `${label} secret payload`],
     /** Its ids, ours and Meta's. */
-    ids: [owner.tenant.id, instance.id, phoneNumber.id, owner.apiKey.id, contact.id as string, message.id as string, campaign.id as string, rule.id as string, phoneNumber.phoneNumberId, phoneNumber.wabaId, run.id as string],
+    ids: [owner.tenant.id, instance.id, phoneNumber.id, owner.apiKey.id, contact.id as string, message.id as string, campaign.id as string, rule.id as string, phoneNumber.phoneNumberId, phoneNumber.wabaId, run.id as string, endpoint.id, delivery.id as string],
   };
 }
 
@@ -95,5 +100,7 @@ export async function snapshotOfTenant(sql: Sql, owner: { tenant: { id: string }
     events: await sql`select id, state, attempts from webhook_events where id = ${owner.webhookEventId}`,
     campaigns: await sql`select * from campaigns where tenant_id = ${id} order by id`,
     onboardingRuns: await sql`select * from onboarding_runs where tenant_id = ${id} order by id`,
+    webhookEndpoints: await sql`select * from webhook_endpoints where tenant_id = ${id} order by id`,
+    webhookDeliveries: await sql`select * from webhook_deliveries where tenant_id = ${id} order by id`,
   };
 }

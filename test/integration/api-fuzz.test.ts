@@ -13,6 +13,7 @@ import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { DEMO } from '@wabahub/meta-simulator';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL } from '../setup/test-env.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../setup/webhook-receiver.js';
 
 // A hostile integrator, driven by the running schema's introspection: every query and mutation,
 // every argument and (recursively) every input-object field, called with hostile values for its
@@ -33,7 +34,9 @@ import { TEST_REDIS_URL } from '../setup/test-env.js';
 
 let h: OutboundHarness;
 let schema: GraphQLSchema;
-let a: Awaited<ReturnType<typeof makeSender>> & { spareKeyId: string; messageId: string; campaignId: string; webhookEventId: string; contactId: string; customer: string; ruleId: string };
+let a: Awaited<ReturnType<typeof makeSender>> & { spareKeyId: string; messageId: string; campaignId: string; webhookEventId: string; contactId: string; customer: string; ruleId: string; endpointId: string; deliveryId: string };
+// A's webhook endpoint answers 200: the fuzz's test sends and redeliveries end at once.
+let receiver: WebhookReceiver;
 let b: Awaited<ReturnType<typeof makeTenantWithTraffic>>;
 
 beforeAll(async () => {
@@ -57,12 +60,16 @@ beforeAll(async () => {
   const customer = `+${JSON.parse(loadFixture('inbound-text', {})).entry[0].changes[0].value.messages[0].from}`;
   b = await makeTenantWithTraffic(services, sql, 'Tenant B');
   const [rule] = await services.templateApplications.apply(OPERATOR, { instanceId: sender.instance.id, ruleTemplateId: b.ruleTemplate.id, variables: { business_name: 'A Shop' } });
-  a = { ...sender, spareKeyId: spare.row.id, messageId: message.id, contactId: message.contact_id, campaignId: campaign.sendCampaign.id, webhookEventId: String(posted.body.webhookEventId), customer, ruleId: rule.id };
+  receiver = await startWebhookReceiver({ record: false });
+  const { row: endpoint } = await services.tenantWebhooks.create(OPERATOR, { tenantId: sender.tenant.id, url: `${receiver.url}/fuzz`, events: ['message.received'] });
+  const delivery = await services.tenantWebhooks.sendTest(OPERATOR, endpoint.id);
+  a = { ...sender, spareKeyId: spare.row.id, messageId: message.id, contactId: message.contact_id, campaignId: campaign.sendCampaign.id, webhookEventId: String(posted.body.webhookEventId), customer, ruleId: rule.id, endpointId: endpoint.id, deliveryId: delivery.id };
   schema = await introspectSchema(h.server.url, h.server.operatorKey);
 }, 60_000);
 afterAll(async () => {
   const prefix = h?.server.core.queues.prefix;
   await h?.close();
+  await receiver?.close();
   // Campaign tickers report progress for two minutes after their campaign completed (delayed
   // jobs, by design), and the limiter keeps counters: with the worker gone, every key under the
   // file's own prefix goes, so nothing is left behind.
@@ -109,6 +116,10 @@ const FIELD_BASELINES: Record<string, Baseline> = {
   trigger: () => ({ type: 'keyword', keywords: ['cardapio'], match: 'contains' }),
   actions: () => [{ type: 'reply_text', text: 'Nosso cardápio: ...' }],
   tag: () => 'vip',
+  endpointId: () => a.endpointId,
+  deliveryId: () => a.deliveryId,
+  events: () => ['message.received', 'rule.fired'],
+  url: () => `${receiver.url}/fuzz`,
   'SendTemplateInput.name': () => 'boas_vindas',
   'CampaignTemplateInput.name': () => 'boas_vindas',
   'SendTemplateInput.variables': () => ['Ana'],
@@ -145,6 +156,7 @@ function idByReturnType(returnType: string): string {
   const ids: Record<string, string> = {
     Tenant: a.tenant.id, Instance: a.instance.id, PhoneNumber: a.phoneNumber.id, ApiKey: a.spareKeyId, Message: a.messageId, Contact: a.contactId,
     Campaign: a.campaignId, WebhookEvent: a.webhookEventId, RuleTemplate: b.ruleTemplate.id, AutomationRule: a.ruleId,
+    WebhookEndpoint: a.endpointId, CreatedWebhookEndpoint: a.endpointId, WebhookDelivery: a.deliveryId,
   };
   return ids[returnType] ?? randomUUID();
 }
@@ -318,10 +330,12 @@ function idsOfB(field: string, returnType: string): string[] {
   const byField: Record<string, string[]> = {
     tenantId: [b.tenant.id], instanceId: [b.instance.id], phoneNumberId: [b.phoneNumber.id, b.phoneNumber.phoneNumberId], contactId: [b.contactId],
     wabaId: [b.phoneNumber.wabaId], campaignId: [b.campaignId], messageId: [b.messageId], webhookEventId: [b.webhookEventId], ruleId: [b.ruleId], ruleIds: [b.ruleId],
+    endpointId: [b.endpointId], deliveryId: [b.deliveryId],
   };
   const byReturnType: Record<string, string[]> = {
     Tenant: [b.tenant.id], Instance: [b.instance.id], PhoneNumber: [b.phoneNumber.id], ApiKey: [b.apiKey.id], Message: [b.messageId], Contact: [b.contactId],
     Campaign: [b.campaignId], WebhookEvent: [b.webhookEventId], AutomationRule: [b.ruleId],
+    WebhookEndpoint: [b.endpointId], CreatedWebhookEndpoint: [b.endpointId], WebhookDelivery: [b.deliveryId],
   };
   return (field === 'id' ? byReturnType[returnType] : byField[field]) ?? b.ids;
 }

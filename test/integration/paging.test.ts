@@ -7,7 +7,7 @@ import { TEST_DATABASE_URL } from '../setup/test-env.js';
 import { codes, gql } from '../setup/graphql-client.js';
 import { RowCloner } from '../setup/clone-rows.js';
 import { makeInstance, makeRuleTemplate, makeTenant, uniqueMetaId } from '../factories/index.js';
-import { automationRules, campaigns, contacts, instances, messageTemplates, messages, onboardingRuns, phoneNumbers, ruleRuns, ruleTemplates, tenants, unroutedEvents, webhookEvents } from '../../server/src/db/schema.js';
+import { automationRules, campaigns, contacts, instances, messageTemplates, messages, onboardingRuns, phoneNumbers, ruleRuns, ruleTemplates, tenantWebhookEvents, tenants, unroutedEvents, webhookDeliveries, webhookEndpoints, webhookEvents } from '../../server/src/db/schema.js';
 
 // Every connection of the schema, found by introspecting the running server (a connection added
 // later is covered without editing this file), paged through with small pages. The scenario is
@@ -131,6 +131,10 @@ beforeAll(async () => {
   const [unrouted] = await db.insert(unroutedEvents).values({ webhookEventId: event.id, changeIndex: '0/0', phoneNumberId: uniqueMetaId(), field: 'messages', value: {} }).returning();
   const [rule] = await db.insert(automationRules).values({ tenantId: tenant.id, instanceId: instance.id, name: 'Oi', trigger: { type: 'any_message' }, actions: [{ type: 'mark_read' }] }).returning();
   const [run] = await db.insert(ruleRuns).values({ tenantId: tenant.id, instanceId: instance.id, ruleId: rule.id, ruleName: rule.name, messageId: message.id, contactId: contact.id, status: 'done', matched: 'any message' }).returning();
+  // A webhook endpoint and one delivery of one event to it, delivered (so no worker of another file attempts it).
+  const [endpoint] = await db.insert(webhookEndpoints).values({ tenantId: tenant.id, url: 'https://example.com/hook', events: ['message.received'], secret: { v: 1, iv: '', tag: '', data: '' } }).returning();
+  const [outboxEvent] = await db.insert(tenantWebhookEvents).values({ tenantId: tenant.id, type: 'message.received', sourceKey: `paging:${randomUUID()}`, payload: {} }).returning();
+  const [delivery] = await db.insert(webhookDeliveries).values({ tenantId: tenant.id, endpointId: endpoint.id, eventId: outboxEvent.id, eventType: 'message.received', status: 'succeeded' }).returning();
 
   // Finished (cancelled), so no onboarding job or sweep takes it or its copies for work.
   const [onboarding] = await db.insert(onboardingRuns).values({ kind: 'quick_setup', state: 'cancelled', tenantId: tenant.id, input: { businessName: 'Padaria', ruleTemplateId: null, templateVariables: {} }, finishedAt: new Date() }).returning();
@@ -149,6 +153,10 @@ beforeAll(async () => {
     ['RuleRun', run.id, ruleRuns],
     ['Conversation', contact.id, contacts],
     ['OnboardingRun', onboarding.id, onboardingRuns],
+    ['WebhookEndpoint', endpoint.id, webhookEndpoints],
+    // webhookDeliveries(endpointId:) names it Endpoint.
+    ['Endpoint', endpoint.id, webhookEndpoints],
+    ['WebhookDelivery', delivery.id, webhookDeliveries],
   ];
   world = {
     tenantId: tenant.id,

@@ -35,13 +35,14 @@ function bIdFor(argName: string, returnType: string, operation: string): string 
     Tenant: b.tenant.id, Instance: b.instance.id, PhoneNumber: b.phoneNumber.id, ApiKey: b.apiKey.id, CreatedApiKey: b.tenant.id,
     AutomationRule: b.ruleId, RuleTemplate: template.id, Message: b.messageId, Contact: b.contactId, WebhookEvent: b.webhookEventId, Campaign: b.campaignId,
     OnboardingRun: b.onboardingRunId, PhoneNumberDiagnosis: b.phoneNumber.id,
+    WebhookEndpoint: b.endpointId, CreatedWebhookEndpoint: b.endpointId, WebhookDelivery: b.deliveryId,
   };
   // Not ids of B's objects, though their names end in "Id": a dry run's button and list row, and a customer's WhatsApp number (B's).
   if (argName === 'buttonId' || argName === 'listRowId') return 'menu';
   if (argName === 'contactWaId') return '5511900000001';
-  const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId, runId: b.onboardingRunId };
+  const byName: Record<string, string> = { tenantIds: b.tenant.id, ruleId: b.ruleId, ruleIds: b.ruleId, tenantId: b.tenant.id, instanceId: b.instance.id, phoneNumberId: b.phoneNumber.id, ruleTemplateId: template.id, apiKeyId: b.apiKey.id, wabaId: b.phoneNumber.wabaId, contactId: b.contactId, messageId: b.messageId, webhookEventId: b.webhookEventId, campaignId: b.campaignId, runId: b.onboardingRunId, endpointId: b.endpointId, deliveryId: b.deliveryId };
   // Operations that return only the id they removed: B's object by the operation's name.
-  const removedBy: Record<string, string> = { deleteTenant: b.tenant.id, deleteInstance: b.instance.id, removePhoneNumber: b.phoneNumber.id, deleteAutomationRule: b.ruleId };
+  const removedBy: Record<string, string> = { deleteTenant: b.tenant.id, deleteInstance: b.instance.id, removePhoneNumber: b.phoneNumber.id, deleteAutomationRule: b.ruleId, deleteWebhookEndpoint: b.endpointId };
   const id = argName === 'id' ? (returnType === 'ID' ? removedBy[operation] : byType[returnType]) : byName[argName];
   if (!id) throw new Error(`tenant-isolation test: don't know which of B's ids to pass as "${argName}" (returning ${returnType}); add it to bIdFor`);
   return id;
@@ -77,6 +78,8 @@ function valueFor(name: string, type: GraphQLInputType, returnType: string, oper
     if (name === 'direction') return 'inbound';
     if (name === 'wabaId') return uniqueMetaId();
     if (name === 'after') return null;
+    if (name === 'url') return 'https://example.com/pwned';
+    if (name === 'events') return 'message.received';
     return `pwned-${name}`;
   }
   throw new Error(`no value for ${name}`);

@@ -82,6 +82,14 @@ export const envSpec = {
   SWEEP_AFTER_MS: variable({ description: 'an unfinished webhook event older than this is re-enqueued', expects: 'milliseconds', default: '30000', parse: integer(0) }),
   API_RATE_LIMIT_PER_MINUTE: variable({ description: 'GraphQL calls a tenant API key may make per minute (a key can be given its own budget); the operator key is not limited', expects: 'an integer 1-1000000', default: '600', parse: integer(1, 1_000_000) }),
   WEBHOOK_COMMIT_TIMEOUT_MS: variable({ description: 'a webhook whose commit in Postgres has not come back in this time is answered 503 (Meta retries it): a hung database or network must not hold Meta\'s requests open', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_ALLOW_PRIVATE: variable({ description: "tenant webhooks may reach loopback, private and link-local addresses over http (development); production sends only to https URLs whose addresses are public, checked after DNS at each delivery", expects: 'true, false or auto (true unless NODE_ENV is production)', default: 'auto', parse: (raw) => {
+    if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
+    return raw as 'true' | 'false' | 'auto';
+  } }),
+  WEBHOOK_TIMEOUT_MS: variable({ description: "how long a tenant webhook delivery waits for the receiver's answer before it counts as a timeout (retried)", expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_RETRY_BASE_MS: variable({ description: 'the first retry of a failed tenant webhook delivery waits about this long, each next one twice as long (with jitter, at most an hour)', expects: 'milliseconds, at least 1', default: '10000', parse: integer(1) }),
+  WEBHOOK_GIVE_UP_AFTER_MS: variable({ description: 'a tenant webhook delivery is retried for this long, and an endpoint failing every delivery for this long is disabled (with an alert on the dashboard)', expects: 'milliseconds, at least 1', default: '86400000', parse: integer(1) }),
+  WEBHOOK_DELIVERY_CONCURRENCY: variable({ description: 'tenant webhook deliveries in flight per worker process', expects: 'an integer 1-1000', default: '64', parse: integer(1, 1000) }),
   DEMO: variable({ description: 'pnpm start: run the Meta simulator, a demo tenant and live traffic', expects: 'true, false or auto (on when META_GRAPH_URL is not set)', default: 'auto', parse: (raw) => {
     if (!['true', 'false', 'auto'].includes(raw)) throw new Error(raw);
     return raw as 'true' | 'false' | 'auto';

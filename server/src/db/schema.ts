@@ -11,3 +11,4 @@ export * from '../modules/messages/messages.table.js';
 export * from '../modules/message-templates/message-templates.table.js';
 export * from '../modules/campaigns/campaigns.table.js';
 export * from '../modules/onboarding/onboarding.table.js';
+export * from '../modules/tenant-webhooks/tenant-webhooks.table.js';

@@ -14,6 +14,7 @@ import type { OutboundService } from '../modules/outbound/outbound.service.js';
 import type { CampaignService } from '../modules/campaigns/campaigns.service.js';
 import type { MonitoringService } from '../modules/monitoring/monitoring.service.js';
 import type { ConversationService } from '../modules/conversations/conversations.service.js';
+import type { TenantWebhookService } from '../modules/tenant-webhooks/tenant-webhooks.service.js';
 import type { TemplateApplicationService } from '../modules/rule-templates/rule-templates.apply.js';
 import type { OnboardingService } from '../modules/onboarding/onboarding.service.js';
 import type { PhoneNumberDoctor } from '../modules/onboarding/onboarding.doctor.js';
@@ -37,6 +38,7 @@ export interface Services {
   templateApplications: TemplateApplicationService;
   onboarding: OnboardingService;
   doctor: PhoneNumberDoctor;
+  tenantWebhooks: TenantWebhookService;
 }
 
 /** What every resolver receives: who is calling, and the services that decide. */

@@ -15,6 +15,7 @@ import { MonitoringResolver } from '../modules/monitoring/monitoring.resolver.js
 import { ConversationResolver } from '../modules/conversations/conversations.resolver.js';
 import { OnboardingResolver } from '../modules/onboarding/onboarding.resolver.js';
 import { DoctorResolver } from '../modules/onboarding/onboarding.doctor.resolver.js';
+import { TenantWebhookResolver, WebhookDeliveryResolver } from '../modules/tenant-webhooks/tenant-webhooks.resolver.js';
 
 // Every resolver of the API, one per domain.
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -36,4 +37,6 @@ export const resolvers: NonEmptyArray<Function> = [
   ConversationResolver,
   OnboardingResolver,
   DoctorResolver,
+  TenantWebhookResolver,
+  WebhookDeliveryResolver,
 ];

@@ -5,6 +5,7 @@ export const QueueName = {
   Webhooks: 'webhooks',
   Outbound: 'outbound',
   Onboarding: 'onboarding',
+  TenantWebhooks: 'tenant-webhooks',
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 
@@ -19,5 +20,7 @@ export const JobName = {
   Campaign: 'campaign',
   /** onboarding: advance one onboarding run through its steps, until it ends or waits. */
   AdvanceOnboarding: 'advance-onboarding',
+  /** tenant-webhooks: one attempt of one delivery of an event to a tenant's endpoint. */
+  DeliverWebhook: 'deliver',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];

@@ -19,6 +19,7 @@ export function createQueues(connection: Redis, namespace: string) {
     [QueueName.Webhooks]: make(QueueName.Webhooks),
     [QueueName.Outbound]: make(QueueName.Outbound),
     [QueueName.Onboarding]: make(QueueName.Onboarding),
+    [QueueName.TenantWebhooks]: make(QueueName.TenantWebhooks),
   };
   return {
     ...queues,

@@ -9,6 +9,8 @@ import { automationHook } from '../modules/automation/automation.runner.js';
 import { onboardingFirstMessageHook } from '../modules/onboarding/onboarding.hooks.js';
 import { advanceOnboardingJob, resumeOnboardingSweep } from '../modules/onboarding/onboarding.jobs.js';
 import type { OnboardingFinishHook } from '../modules/onboarding/onboarding.events.js';
+import { tenantWebhooksHook, tenantWebhooksOnboardingHook } from '../modules/tenant-webhooks/tenant-webhooks.hooks.js';
+import { deliverWebhookJob, sweepDueDeliveriesSweep } from '../modules/tenant-webhooks/tenant-webhooks.jobs.js';
 
 // Every queue, every job, every sweep and every after-commit hook of wabahub, in one file: a
 // reader finds all the background work here. Each domain declares its own in `<domain>.jobs.ts`
@@ -21,13 +23,15 @@ export const inboundHooks: readonly InboundHook[] = [
   templateStatusHook,
   automationHook,
   onboardingFirstMessageHook,
+  // Last: it turns what the others did (rule runs, handoffs) into tenant webhooks too.
+  tenantWebhooksHook,
 ];
 
 /**
  * Told when an onboarding run succeeds or fails (onboarding.events.ts: at least once, after the
  * run's end is committed), in order. Tenant webhooks plug `onboarding.succeeded` / `.failed` in here.
  */
-export const onboardingHooks: readonly OnboardingFinishHook[] = [];
+export const onboardingHooks: readonly OnboardingFinishHook[] = [tenantWebhooksOnboardingHook];
 
 export const queueRegistry: readonly QueueDefinition[] = [
   {
@@ -51,6 +55,14 @@ export const queueRegistry: readonly QueueDefinition[] = [
     workerOptions: { maxStalledCount: 1_000, lockDuration: 3_000, stalledInterval: 1_000 },
     jobs: [advanceOnboardingJob(onboardingHooks)],
   },
+  {
+    name: QueueName.TenantWebhooks,
+    concurrency: (deps) => deps.env.WEBHOOK_DELIVERY_CONCURRENCY,
+    // An attempt that stalls (its worker was killed mid-POST) is claimed again once its row's
+    // claim lapses; taken back soon so a dead worker's deliveries resume quickly.
+    workerOptions: { maxStalledCount: 1_000, lockDuration: 15_000, stalledInterval: 3_000 },
+    jobs: [deliverWebhookJob],
+  },
 ];
 
 /** Run by one worker at a time, every SWEEP_INTERVAL_MS, in this order. */
@@ -61,4 +73,5 @@ export const sweepRegistry: readonly SweepDefinition[] = [
   reconcileUnknownSweep,
   repairStatusesSweep,
   resumeOnboardingSweep,
+  sweepDueDeliveriesSweep,
 ];

@@ -121,6 +121,28 @@ export type CreateOnboardingInviteInput = {
   templateVariables?: unknown;
 };
 
+/** A new configuration template (operator). Its first version is published with it. */
+export type CreateRuleTemplateInput = {
+  /** What it configures: { rules, timezone?, businessHours?, handoffTimeoutHours?, replyLimitPerHour?, messageTemplates? }. */
+  config?: unknown;
+  /** What the template does. */
+  description?: string | null | undefined;
+  /** The language of its texts: pt-BR (default) or en. */
+  locale?: string | null | undefined;
+  /** Name shown to clients. */
+  name: string;
+  /** Legacy: the rules alone (the configuration is then { rules }). */
+  rules?: unknown;
+  /** Sample customer messages for the preview. */
+  sampleMessages?: unknown;
+  /** With visibility chosen: the tenants it is published to. */
+  tenantIds?: Array<string> | null | undefined;
+  /** Typed variables: [{ name, type, label, help, example, default, required, options }]. */
+  variables?: unknown;
+  /** all (default) or chosen. */
+  visibility?: string | null | undefined;
+};
+
 /** A new tenant (client). */
 export type CreateTenantInput = {
   /** Display name, 1 to 200 characters. */
@@ -165,6 +187,40 @@ export type PhoneNumberFilter = {
   tenantId?: string | null | undefined;
   /** Only numbers of this WABA. */
   wabaId?: string | null | undefined;
+};
+
+/** Play customer messages through a configuration template, sending nothing. */
+export type PreviewRuleTemplateInput = {
+  /** When the conversation happens (business hours); now when absent. */
+  at?: string | null | undefined;
+  /** Customer messages: [text | { text, buttonId, listRowId, messageType }]; the template's own samples when absent. */
+  messages?: unknown;
+  /** The template. */
+  ruleTemplateId: string;
+  /** Values of its variables; examples stand in for the missing ones. */
+  variables?: unknown;
+  /** The version (the latest when absent). */
+  version?: number | null | undefined;
+};
+
+/** The next version of a configuration template (operator): the parts given replace the latest version's, the rest is kept. */
+export type PublishRuleTemplateVersionInput = {
+  /** New configuration. */
+  config?: unknown;
+  /** New description. */
+  description?: string | null | undefined;
+  /** The template. */
+  id: string;
+  /** New name. */
+  name?: string | null | undefined;
+  /** What changed (shown with the upgrade offer). */
+  notes?: string | null | undefined;
+  /** Legacy: new rules alone. */
+  rules?: unknown;
+  /** New sample messages. */
+  sampleMessages?: unknown;
+  /** New variables. */
+  variables?: unknown;
 };
 
 /** Quick setup: two typed fields (the business name and the number), and optionally a configuration template. */
@@ -245,6 +301,16 @@ export type SendTemplateInput = {
   variables?: Array<string> | null | undefined;
 };
 
+/** Who sees a configuration template. */
+export type SetRuleTemplateVisibilityInput = {
+  /** The template. */
+  id: string;
+  /** With chosen: the tenants. */
+  tenantIds?: Array<string> | null | undefined;
+  /** all, or chosen (only tenantIds). */
+  visibility: string;
+};
+
 /** Embedded Signup: what Meta's popup returned, and the client's choices. */
 export type StartEmbeddedSignupInput = {
   /** The client business name (the tenant's name). */
@@ -323,6 +389,14 @@ export type UpdateInstanceInput = {
   status?: string | null | undefined;
   /** New IANA timezone. */
   timezone?: string | null | undefined;
+};
+
+/** Take the latest version of the template an instance runs. */
+export type UpgradeInstanceTemplateInput = {
+  /** The instance. */
+  instanceId: string;
+  /** Values for new variables, or to change given ones; the others are kept. */
+  variables?: unknown;
 };
 
 /** Which live activity to receive. */
@@ -505,7 +579,7 @@ export type InstancesQueryVariables = Exact<{
 }>;
 
 
-export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type InstancesQuery = { instances: { totalCount: number, edges: Array<{ node: { id: string, tenantId: string, name: string, status: string, timezone: string, createdAt: string, phoneNumber: { id: string, phoneNumberId: string, displayPhoneNumber: string }, automationRules: Array<{ id: string, name: string, enabled: boolean }>, appliedTemplate: { version: number, upgradeAvailable: boolean, template: { id: string, name: string }, heldRules: Array<{ ruleId: string }> } | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type InstanceOptionsQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -715,6 +789,10 @@ export type AddPhoneNumberMutationVariables = Exact<{
 
 export type AddPhoneNumberMutation = { addPhoneNumber: { id: string } };
 
+export type TemplateVariableFieldsFragment = { name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null };
+
+export type RuleTemplateSummaryFragment = { id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> };
+
 export type RuleTemplatesQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
@@ -722,7 +800,21 @@ export type RuleTemplatesQueryVariables = Exact<{
 }>;
 
 
-export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, version: number, updatedAt: string, rules: unknown, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+export type RuleTemplateQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RuleTemplateQuery = { ruleTemplate: { config: unknown, rules: unknown, messageTemplates: unknown, sampleMessages: unknown, tenantIds: Array<string>, createdAt: string, id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, versions: Array<{ version: number, notes: string, createdAt: string }>, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } };
+
+export type PreviewRuleTemplateQueryVariables = Exact<{
+  input: PreviewRuleTemplateInput;
+}>;
+
+
+export type PreviewRuleTemplateQuery = { previewRuleTemplate: { version: number, messages: Array<{ from: string, type: string, text: string | null, payload: unknown, ruleName: string | null, note: string | null }> } };
 
 export type ApplyRuleTemplateMutationVariables = Exact<{
   input: ApplyRuleTemplateInput;
@@ -730,6 +822,62 @@ export type ApplyRuleTemplateMutationVariables = Exact<{
 
 
 export type ApplyRuleTemplateMutation = { applyRuleTemplate: Array<{ id: string, name: string }> };
+
+export type InstanceAppliedTemplateQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type InstanceAppliedTemplateQuery = { instance: { id: string, name: string, appliedTemplate: { version: number, variables: unknown, upgradeAvailable: boolean, appliedAt: string | null, template: { id: string, name: string, locale: string, latestVersion: number, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> }, heldRules: Array<{ ruleId: string, ruleName: string, status: string, template: string, language: string, reason: string, fix: string }>, messageTemplates: Array<{ name: string, language: string, status: string, rejectedReason: string | null }> } | null } };
+
+export type TemplateUpgradePreviewQueryVariables = Exact<{
+  instanceId: string;
+}>;
+
+
+export type TemplateUpgradePreviewQuery = { templateUpgradePreview: { fromVersion: number, toVersion: number, rulesAdded: Array<string>, rulesRemoved: Array<string>, rulesChanged: Array<string>, missingValues: Array<string>, notes: Array<string>, newVariables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } };
+
+export type UpgradeInstanceTemplateMutationVariables = Exact<{
+  input: UpgradeInstanceTemplateInput;
+}>;
+
+
+export type UpgradeInstanceTemplateMutation = { upgradeInstanceTemplate: Array<{ id: string, name: string }> };
+
+export type UnapplyRuleTemplateMutationVariables = Exact<{
+  instanceId: string;
+}>;
+
+
+export type UnapplyRuleTemplateMutation = { unapplyRuleTemplate: Array<{ id: string, name: string }> };
+
+export type CreateRuleTemplateMutationVariables = Exact<{
+  input: CreateRuleTemplateInput;
+}>;
+
+
+export type CreateRuleTemplateMutation = { createRuleTemplate: { id: string } };
+
+export type CloneRuleTemplateMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CloneRuleTemplateMutation = { cloneRuleTemplate: { id: string, name: string } };
+
+export type PublishRuleTemplateVersionMutationVariables = Exact<{
+  input: PublishRuleTemplateVersionInput;
+}>;
+
+
+export type PublishRuleTemplateVersionMutation = { publishRuleTemplateVersion: { id: string, version: number } };
+
+export type SetRuleTemplateVisibilityMutationVariables = Exact<{
+  input: SetRuleTemplateVisibilityInput;
+}>;
+
+
+export type SetRuleTemplateVisibilityMutation = { setRuleTemplateVisibility: { id: string, visibility: string, tenantIds: Array<string> } };
 
 export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -1013,6 +1161,45 @@ export const PhoneNumberDiagnosisFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"PhoneNumberDiagnosisFields"}) as unknown as TypedDocumentString<PhoneNumberDiagnosisFieldsFragment, unknown>;
+export const TemplateVariableFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+    `, {"fragmentName":"TemplateVariableFields"}) as unknown as TypedDocumentString<TemplateVariableFieldsFragment, unknown>;
+export const RuleTemplateSummaryFragmentDoc = new TypedDocumentString(`
+    fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`, {"fragmentName":"RuleTemplateSummary"}) as unknown as TypedDocumentString<RuleTemplateSummaryFragment, unknown>;
 export const ApiKeyFieldsFragmentDoc = new TypedDocumentString(`
     fragment ApiKeyFields on ApiKey {
   id
@@ -1521,6 +1708,17 @@ export const InstancesDocument = new TypedDocumentString(`
           id
           name
           enabled
+        }
+        appliedTemplate {
+          version
+          upgradeAvailable
+          template {
+            id
+            name
+          }
+          heldRules {
+            ruleId
+          }
         }
       }
     }
@@ -2295,22 +2493,7 @@ export const RuleTemplatesDocument = new TypedDocumentString(`
   ruleTemplates(first: $first, after: $after, filter: $filter) {
     edges {
       node {
-        id
-        name
-        description
-        version
-        updatedAt
-        rules
-        variables {
-          name
-          type
-          label
-          help
-          required
-          default
-          example
-          options
-        }
+        ...RuleTemplateSummary
       }
     }
     pageInfo {
@@ -2320,7 +2503,88 @@ export const RuleTemplatesDocument = new TypedDocumentString(`
     totalCount
   }
 }
-    `) as unknown as TypedDocumentString<RuleTemplatesQuery, RuleTemplatesQueryVariables>;
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}`) as unknown as TypedDocumentString<RuleTemplatesQuery, RuleTemplatesQueryVariables>;
+export const RuleTemplateDocument = new TypedDocumentString(`
+    query RuleTemplate($id: ID!) {
+  ruleTemplate(id: $id) {
+    ...RuleTemplateSummary
+    config
+    rules
+    messageTemplates
+    sampleMessages
+    tenantIds
+    createdAt
+    versions {
+      version
+      notes
+      createdAt
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}
+fragment RuleTemplateSummary on RuleTemplate {
+  id
+  name
+  description
+  locale
+  version
+  latestVersion
+  visibility
+  updatedAt
+  clonedFromId
+  variables {
+    ...TemplateVariableFields
+  }
+}`) as unknown as TypedDocumentString<RuleTemplateQuery, RuleTemplateQueryVariables>;
+export const PreviewRuleTemplateDocument = new TypedDocumentString(`
+    query PreviewRuleTemplate($input: PreviewRuleTemplateInput!) {
+  previewRuleTemplate(input: $input) {
+    version
+    messages {
+      from
+      type
+      text
+      payload
+      ruleName
+      note
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<PreviewRuleTemplateQuery, PreviewRuleTemplateQueryVariables>;
 export const ApplyRuleTemplateDocument = new TypedDocumentString(`
     mutation ApplyRuleTemplate($input: ApplyRuleTemplateInput!) {
   applyRuleTemplate(input: $input) {
@@ -2329,6 +2593,128 @@ export const ApplyRuleTemplateDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<ApplyRuleTemplateMutation, ApplyRuleTemplateMutationVariables>;
+export const InstanceAppliedTemplateDocument = new TypedDocumentString(`
+    query InstanceAppliedTemplate($id: ID!) {
+  instance(id: $id) {
+    id
+    name
+    appliedTemplate {
+      version
+      variables
+      upgradeAvailable
+      appliedAt
+      template {
+        id
+        name
+        locale
+        latestVersion
+        variables {
+          ...TemplateVariableFields
+        }
+      }
+      heldRules {
+        ruleId
+        ruleName
+        status
+        template
+        language
+        reason
+        fix
+      }
+      messageTemplates {
+        name
+        language
+        status
+        rejectedReason
+      }
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`) as unknown as TypedDocumentString<InstanceAppliedTemplateQuery, InstanceAppliedTemplateQueryVariables>;
+export const TemplateUpgradePreviewDocument = new TypedDocumentString(`
+    query TemplateUpgradePreview($instanceId: ID!) {
+  templateUpgradePreview(instanceId: $instanceId) {
+    fromVersion
+    toVersion
+    rulesAdded
+    rulesRemoved
+    rulesChanged
+    missingValues
+    notes
+    newVariables {
+      ...TemplateVariableFields
+    }
+  }
+}
+    fragment TemplateVariableFields on RuleTemplateVariable {
+  name
+  type
+  label
+  help
+  required
+  default
+  example
+  options
+  country
+}`) as unknown as TypedDocumentString<TemplateUpgradePreviewQuery, TemplateUpgradePreviewQueryVariables>;
+export const UpgradeInstanceTemplateDocument = new TypedDocumentString(`
+    mutation UpgradeInstanceTemplate($input: UpgradeInstanceTemplateInput!) {
+  upgradeInstanceTemplate(input: $input) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<UpgradeInstanceTemplateMutation, UpgradeInstanceTemplateMutationVariables>;
+export const UnapplyRuleTemplateDocument = new TypedDocumentString(`
+    mutation UnapplyRuleTemplate($instanceId: ID!) {
+  unapplyRuleTemplate(instanceId: $instanceId) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<UnapplyRuleTemplateMutation, UnapplyRuleTemplateMutationVariables>;
+export const CreateRuleTemplateDocument = new TypedDocumentString(`
+    mutation CreateRuleTemplate($input: CreateRuleTemplateInput!) {
+  createRuleTemplate(input: $input) {
+    id
+  }
+}
+    `) as unknown as TypedDocumentString<CreateRuleTemplateMutation, CreateRuleTemplateMutationVariables>;
+export const CloneRuleTemplateDocument = new TypedDocumentString(`
+    mutation CloneRuleTemplate($id: ID!) {
+  cloneRuleTemplate(id: $id) {
+    id
+    name
+  }
+}
+    `) as unknown as TypedDocumentString<CloneRuleTemplateMutation, CloneRuleTemplateMutationVariables>;
+export const PublishRuleTemplateVersionDocument = new TypedDocumentString(`
+    mutation PublishRuleTemplateVersion($input: PublishRuleTemplateVersionInput!) {
+  publishRuleTemplateVersion(input: $input) {
+    id
+    version
+  }
+}
+    `) as unknown as TypedDocumentString<PublishRuleTemplateVersionMutation, PublishRuleTemplateVersionMutationVariables>;
+export const SetRuleTemplateVisibilityDocument = new TypedDocumentString(`
+    mutation SetRuleTemplateVisibility($input: SetRuleTemplateVisibilityInput!) {
+  setRuleTemplateVisibility(input: $input) {
+    id
+    visibility
+    tenantIds
+  }
+}
+    `) as unknown as TypedDocumentString<SetRuleTemplateVisibilityMutation, SetRuleTemplateVisibilityMutationVariables>;
 export const ViewerDocument = new TypedDocumentString(`
     query Viewer {
   viewer {

@@ -1,3 +1,4 @@
+import type { InjectionKey, Ref } from 'vue';
 import { GraphQLRequestError } from '../api/client';
 import type { ActionType, AutomationRule, ConditionType, KeywordMatch, RuleAction, RuleCondition, RuleTrigger, TriggerType } from '../api/types';
 import { buttonIds } from './campaignForm';
@@ -48,6 +49,11 @@ export const PLACEHOLDERS = [
   { token: '{{instance.name}}', label: 'instance' },
   { token: '{{business.hours_today}}', label: "today's hours" },
 ] as const;
+/**
+ * More placeholders a page offers to the reply texts below it: the template editor offers the
+ * template's own fields ({{business_name}}), which applying fills in.
+ */
+export const EXTRA_PLACEHOLDERS: InjectionKey<Ref<readonly { token: string; label: string }[]>> = Symbol('extra placeholders');
 /** Meta's limits, for counters and for disabling "add" buttons; the API enforces them. */
 export const LIMITS = { actions: 10, conditions: 10, buttons: 3, listRows: 10, listSections: 10, text: 4096, body: 1024, caption: 1024, buttonTitle: 20, listButton: 20, rowTitle: 24, rowDescription: 72, sectionTitle: 24 } as const;
 export const MEDIA_TYPES = ['image', 'document'] as const;

@@ -8,6 +8,8 @@ import { messages, type MessageStatus } from '../messages/messages.table.js';
 import { enqueueBatch, enqueueBatches, type SendBatchJob } from '../outbound/outbound.queue.js';
 import { sendLimiter, type SendLimiter } from '../outbound/outbound.limiter.js';
 import { campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
+import { recordWebhookEvents, type NewTenantWebhookEvent } from '../tenant-webhooks/tenant-webhooks.events.js';
+import { enqueueDeliveries } from '../tenant-webhooks/tenant-webhooks.jobs.js';
 
 // One `campaign` job per campaign, on the outbound queue. It enqueues the campaign's messages
 // (once; again after a crash, which makes no second job: batch jobs are named by their first
@@ -56,7 +58,7 @@ export interface CampaignProgressPayload extends CampaignCounts {
   updatedAt: string;
 }
 
-export async function countCampaign(db: Database, campaign: Pick<CampaignRow, 'id' | 'tenantId'>): Promise<CampaignCounts> {
+export async function countCampaign(db: Pick<Database, 'select'>, campaign: Pick<CampaignRow, 'id' | 'tenantId'>): Promise<CampaignCounts> {
   const rows = await db.select({ status: messages.status, n: sql<number>`count(*)::int` }).from(messages)
     .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId))).groupBy(messages.status);
   const counts: CampaignCounts = { total: 0, queued: 0, sending: 0, sent: 0, delivered: 0, read: 0, failed: 0, unknown: 0 };
@@ -69,6 +71,14 @@ export async function countCampaign(db: Database, campaign: Pick<CampaignRow, 'i
 
 export function progressPayload(campaign: Pick<CampaignRow, 'id' | 'tenantId' | 'state'>, counts: CampaignCounts): CampaignProgressPayload {
   return { tenantId: campaign.tenantId, campaignId: campaign.id, state: campaign.state, ...counts, updatedAt: new Date().toISOString() };
+}
+
+/** A tenant webhook: the campaign ended (completed, or cancelled by a person) with these counts. */
+export function campaignFinishedEvent(campaign: Pick<CampaignRow, 'id' | 'tenantId' | 'instanceId' | 'name' | 'state' | 'finishedAt'>, counts: CampaignCounts | null): NewTenantWebhookEvent {
+  return {
+    tenantId: campaign.tenantId, instanceId: campaign.instanceId, type: 'campaign.finished', sourceKey: `campaign.finished:${campaign.id}`, lane: null,
+    data: { campaignId: campaign.id, instanceId: campaign.instanceId, name: campaign.name, state: campaign.state, finishedAt: campaign.finishedAt ? new Date(campaign.finishedAt).toISOString() : null, counts },
+  };
 }
 
 export const campaignJob: JobDefinition<CampaignJob> = {
@@ -91,9 +101,15 @@ async function runCampaignJob(deps: JobDeps, job: Job<CampaignJob>, token?: stri
 
   const counts = await countCampaign(db, campaign);
   if (campaign.state === 'running' && counts.queued === 0 && counts.sending === 0) {
-    const [done] = await db.update(campaigns).set({ state: 'completed', finishedAt: new Date() })
-      .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'running'))).returning();
+    // Completed and its campaign.finished webhook in one transaction: neither without the other.
+    const { done, deliveries } = await db.transaction(async (tx) => {
+      const [row] = await tx.update(campaigns).set({ state: 'completed', finishedAt: new Date() })
+        .where(and(eq(campaigns.id, campaign.id), eq(campaigns.state, 'running'))).returning();
+      if (!row) return { done: undefined, deliveries: [] };
+      return { done: row, deliveries: await recordWebhookEvents(tx, [campaignFinishedEvent(row, counts)]) };
+    });
     if (done) campaign = done;
+    await enqueueDeliveries(deps.queues['tenant-webhooks'], deliveries).catch((error: Error) => deps.log.warn({ err: error }, 'tenant webhooks: enqueue failed; the sweep will enqueue them'));
   }
   await publishIfChanged(deps, campaign, counts);
 

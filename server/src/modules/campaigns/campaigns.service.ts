@@ -17,7 +17,9 @@ import { renderTemplateBody } from '../message-templates/message-templates.servi
 import { checkVariables, templateContent } from '../outbound/outbound.content.js';
 import type { SendLimiter } from '../outbound/outbound.limiter.js';
 import { CAMPAIGN_STATES, campaigns, type CampaignRow, type CampaignState } from './campaigns.table.js';
-import { countCampaign, enqueueCampaignJob, enqueueQueuedMessages, type CampaignCounts } from './campaigns.jobs.js';
+import { campaignFinishedEvent, countCampaign, enqueueCampaignJob, enqueueQueuedMessages, type CampaignCounts } from './campaigns.jobs.js';
+import { recordWebhookEvents } from '../tenant-webhooks/tenant-webhooks.events.js';
+import { enqueueDeliveries } from '../tenant-webhooks/tenant-webhooks.jobs.js';
 
 export const MAX_CAMPAIGN_RECIPIENTS = 100_000;
 /** Recipients per pair of INSERTs (contacts, then messages), each bound as a few array parameters. */
@@ -153,9 +155,13 @@ export class CampaignService {
       if (!updated) throw new ConflictError(`campaign ${id} changed meanwhile; try again`);
       await tx.update(messages).set({ status: 'failed', failedAt: new Date(), errorTitle: 'campaign cancelled' })
         .where(and(eq(messages.campaignId, campaign.id), eq(messages.tenantId, campaign.tenantId), eq(messages.status, 'queued')));
-      return updated;
+      const deliveries = await recordWebhookEvents(tx, [campaignFinishedEvent(updated, await countCampaign(tx, updated))]);
+      return Object.assign(updated, { deliveries });
     });
+    const { deliveries, ...cancelled } = row;
+    await enqueueDeliveries(this.queues['tenant-webhooks'], deliveries).catch(() => { /* the sweep enqueues them */ });
     await enqueueCampaignJob(this.queues.outbound, { tenantId: row.tenantId, campaignId: row.id });
+    return cancelled;
     return row;
   }
 

@@ -1,5 +1,8 @@
 import { and, count, desc, eq, inArray, isNotNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Queue } from 'bullmq';
 import type { Database } from '../../db/client.js';
+import { recordWebhookEvents } from '../tenant-webhooks/tenant-webhooks.events.js';
+import { enqueueDeliveries } from '../tenant-webhooks/tenant-webhooks.jobs.js';
 import type { Publisher } from '../../graphql/pubsub.js';
 import { ValidationError } from '../../lib/errors.js';
 import { escapeLike } from '../../lib/sql.js';
@@ -38,6 +41,8 @@ export class ConversationService {
     private readonly contactService: ContactService,
     private readonly instanceService: InstanceService,
     private readonly publisher: Publisher,
+    /** Where tenant webhook deliveries go (handoff.resolved); without it the sweep enqueues them. */
+    private readonly webhookQueue?: Queue,
   ) {}
 
   async list(viewer: Viewer, filter: { instanceId?: string | null; state?: string | null; search?: string | null }, page: PageRequest): Promise<Page<ConversationRow>> {
@@ -100,10 +105,22 @@ export class ConversationService {
   /** A person is done: automation answers this customer again. */
   async resolveHandoff(viewer: Viewer, contactId: string): Promise<ContactRow> {
     const contact = await this.contactService.findOrFail(viewer, contactId);
-    const [row] = await this.db.update(contacts).set({ handoffStartedAt: null, handoffExpiresAt: null, handoffNote: null })
-      .where(and(eq(contacts.id, contact.id), eq(contacts.tenantId, contact.tenantId))).returning();
+    const [instance] = await this.db.select({ id: instances.id }).from(instances).where(eq(instances.phoneNumberId, contact.phoneNumberId));
+    // Resolved and its handoff.resolved webhook in one transaction.
+    const { row, deliveries } = await this.db.transaction(async (tx) => {
+      const [resolved] = await tx.update(contacts).set({ handoffStartedAt: null, handoffExpiresAt: null, handoffNote: null })
+        .where(and(eq(contacts.id, contact.id), eq(contacts.tenantId, contact.tenantId))).returning();
+      if (!contact.handoffStartedAt) return { row: resolved, deliveries: [] };
+      return {
+        row: resolved,
+        deliveries: await recordWebhookEvents(tx, [{
+          tenantId: contact.tenantId, instanceId: instance?.id ?? null, type: 'handoff.resolved', sourceKey: `handoff.resolved:${contact.id}:${contact.handoffStartedAt.toISOString()}`, lane: contact.id,
+          data: { contact: { id: contact.id, waId: contact.waId, name: contact.name }, instanceId: instance?.id ?? null, startedAt: contact.handoffStartedAt.toISOString(), resolvedAt: new Date().toISOString() },
+        }]),
+      };
+    });
+    if (this.webhookQueue) await enqueueDeliveries(this.webhookQueue, deliveries).catch(() => { /* the sweep enqueues them */ });
     if (contact.handoffStartedAt) {
-      const [instance] = await this.db.select({ id: instances.id }).from(instances).where(eq(instances.phoneNumberId, contact.phoneNumberId));
       publishActivity(this.publisher, [{ ...emptyActivity(), kind: 'handoff', direction: 'out', tenantId: contact.tenantId, instanceId: instance?.id ?? null, contactWaId: contact.waId, contactName: contact.name, status: 'resolved', summary: `handoff of ${contact.name ?? `+${contact.waId}`} resolved; automation answers again` }]);
     }
     return row;

@@ -1,3 +1,4 @@
+import { recordWebhookEvents, type RecordedDelivery } from '../tenant-webhooks/tenant-webhooks.events.js';
 import { sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import type postgres from 'postgres';
@@ -168,11 +169,23 @@ export class SendAttempts {
       update messages set status = 'queued', updated_at = now() where id = ${row.id} and status = 'sending'`));
   }
 
-  async recordFailed(row: Pick<Loaded, 'id'>, attempt: Attempt | null, failure: Failure): Promise<void> {
-    await retrying(() => this.db.execute(sql`
-      with a as (update message_attempts set outcome = 'failed', error_code = ${failure.code}, error_message = ${failure.title}, finished_at = now() where id = ${attempt?.id ?? null})
-      update messages set status = 'failed', failed_at = now(), error_code = ${failure.code}, error_title = ${failure.title}, error_detail = ${failure.detail}, updated_at = now()
-      where id = ${row.id} and status in ('queued', 'sending')`));
+  /** The message fails, with its message.failed tenant webhook in the same transaction; returns the deliveries to enqueue. */
+  async recordFailed(row: Pick<Loaded, 'id'>, attempt: Attempt | null, failure: Failure): Promise<RecordedDelivery[]> {
+    return retrying(() => this.db.transaction(async (tx) => {
+      const [failed] = await tx.execute<{ id: string; tenant_id: string; instance_id: string | null; contact_id: string | null; wamid: string | null; wa_id: string | null }>(sql`
+        with a as (update message_attempts set outcome = 'failed', error_code = ${failure.code}, error_message = ${failure.title}, finished_at = now() where id = ${attempt?.id ?? null})
+        update messages m set status = 'failed', failed_at = now(), error_code = ${failure.code}, error_title = ${failure.title}, error_detail = ${failure.detail}, updated_at = now()
+        where id = ${row.id} and status in ('queued', 'sending')
+        returning m.id, m.tenant_id, m.instance_id, m.contact_id, m.wamid, (select wa_id from contacts c where c.id = m.contact_id) as wa_id`);
+      if (!failed) return [];
+      return recordWebhookEvents(tx, [{
+        tenantId: failed.tenant_id, instanceId: failed.instance_id, type: 'message.failed', sourceKey: `message.failed:${failed.id}`, lane: failed.contact_id,
+        data: {
+          messageId: failed.id, wamid: failed.wamid, instanceId: failed.instance_id, contact: { id: failed.contact_id, waId: failed.wa_id },
+          status: 'failed', occurredAt: new Date().toISOString(), errorCode: failure.code, errorTitle: failure.title,
+        },
+      }]);
+    }));
   }
 
   async recordUnknown(row: Pick<Loaded, 'id'>, attempt: Attempt, why: string): Promise<void> {

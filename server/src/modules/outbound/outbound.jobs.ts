@@ -22,7 +22,7 @@ function senderFor(deps: JobDeps) {
   const limiter = sendLimiter(deps);
   const sender = new OutboundSender({
     db: deps.db, sql: deps.sql, graph: deps.graph, limiter, publisher: deps.publisher,
-    secretsKey: deps.env.SECRETS_KEY, systemToken: deps.env.META_SYSTEM_TOKEN, log: deps.log,
+    secretsKey: deps.env.SECRETS_KEY, systemToken: deps.env.META_SYSTEM_TOKEN, log: deps.log, webhookQueue: deps.queues['tenant-webhooks'],
   });
   // Before the first send: the limiter's epoch (see SendLimiter.markStarted), holding sends as
   // long as a send claimed before this start (by a worker now gone) could still be on the wire.

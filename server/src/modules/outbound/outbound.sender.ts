@@ -1,3 +1,5 @@
+import type { Queue } from 'bullmq';
+import { enqueueDeliveries } from '../tenant-webhooks/tenant-webhooks.jobs.js';
 import type postgres from 'postgres';
 import type { Database } from '../../db/client.js';
 import type { Publisher } from '../../graphql/pubsub.js';
@@ -63,6 +65,8 @@ export interface SenderDeps {
   log: Logger;
   secretsKey: Buffer;
   systemToken: string;
+  /** Where tenant webhook deliveries go (message.failed); without it the sweep enqueues them. */
+  webhookQueue?: Queue;
 }
 
 export class OutboundSender {
@@ -306,7 +310,8 @@ export class OutboundSender {
 
   /** Fails a message and tells the live feed. */
   async recordFailed(row: FailedMessage, attempt: Attempt | null, failure: Failure): Promise<void> {
-    await this.attempts.recordFailed(row, attempt, failure);
+    const deliveries = await this.attempts.recordFailed(row, attempt, failure);
+    if (this.deps.webhookQueue) await enqueueDeliveries(this.deps.webhookQueue, deliveries).catch((error: Error) => this.deps.log.warn({ err: error }, 'tenant webhooks: enqueue failed; the sweep will enqueue them'));
     publishActivity(this.deps.publisher, [{
       ...emptyActivity(), kind: 'status', direction: 'out', tenantId: row.tenantId, instanceId: row.instanceId, phoneNumberId: row.metaNumberId, wabaId: row.wabaId,
       messageId: row.id, contactWaId: row.waId, messageType: row.type, status: 'failed', summary: `failed: ${failure.code !== null ? `(#${failure.code}) ` : ''}${failure.title}`,
