@@ -180,7 +180,8 @@ describe(`${MetaSimulator.name} onboarding`, () => {
 
   describe('POST /{waba-id}/phone_numbers', () => {
     it('adds the number unverified and unregistered, its name pending review until Meta approves it', async () => {
-      const { graph, addNumber } = await setup({ scenario: { nameReviewDelayMs: 30 } });
+      // Long enough that the first read is before the review even on a loaded machine; idle() waits for it.
+      const { graph, addNumber, sim } = await setup({ scenario: { nameReviewDelayMs: 1_000 } });
       const { id, digits } = await addNumber(WABA_A.id, 'Padaria Pão Quente');
       expect(id).toMatch(/^\d{15}$/);
       const fields = 'display_phone_number,verified_name,code_verification_status,status,platform_type,throughput,quality_rating,name_status,messaging_limit_tier';
@@ -196,7 +197,7 @@ describe(`${MetaSimulator.name} onboarding`, () => {
         name_status: 'PENDING_REVIEW',
         messaging_limit_tier: 'TIER_250',
       });
-      await new Promise((r) => setTimeout(r, 60));
+      await sim.idle(5_000);
       expect((await graph('GET', `${id}?fields=name_status`)).body.name_status).toBe('APPROVED');
       expect((await graph('GET', `${WABA_A.id}/phone_numbers?fields=id`)).body.data.map((n: Json) => n.id)).toContain(id);
     });

@@ -3,7 +3,7 @@ import { DEMO } from '@wabahub/meta-simulator';
 import { codes, gql, gqlOk } from '../setup/graphql-client.js';
 import { eventually } from '../setup/webhooks.js';
 import { makeRuleTemplate, makeTenant } from '../factories/index.js';
-import { startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 import { subscribeLive } from '../setup/subscriptions.js';
 import { publishProgress } from '../../server/src/modules/onboarding/onboarding.runner.js';
 import {
@@ -315,6 +315,18 @@ describe('onboarding: progress', () => {
     } finally {
       await live.close();
     }
+  });
+});
+
+describe("a number's Meta state", () => {
+  it('follows phone_number_quality_update webhooks: limit and quality re-read from Meta, the last webhook time recorded', async () => {
+    const sender = await makeSender(h);
+    h.sim.updateNumber(sender.simNumber.id, { quality: 'RED', messagingLimitTier: 'TIER_10K' });
+    const row = await eventually(async () => {
+      const [r] = await h.server.core.database.sql`select quality_rating, messaging_limit_tier, meta_status, last_webhook_at from phone_numbers where id = ${sender.phoneNumber.id}`;
+      return r.quality_rating === 'RED' && r;
+    }, 'the number shows RED');
+    expect(row).toMatchObject({ quality_rating: 'RED', messaging_limit_tier: 'TIER_10K', meta_status: 'CONNECTED', last_webhook_at: expect.anything() });
   });
 });
 

@@ -24,6 +24,8 @@ export const REDACTED_PATHS = [
   ...DEPTHS.flatMap((prefix) => SECRET_KEYS.map((key) => (/^[A-Za-z_$][\w$]*$/.test(key) ? `${prefix}${key}` : `${prefix}["${key}"]`))),
   // Embedded Signup's one-time code: only where an input carries it (`code` elsewhere is an error code).
   'variables.input.code', 'input.code', '*.input.code',
+  // The SMS code of submitVerificationCode and the new Embedded Signup code of retryOnboarding.
+  'variables.code',
 ];
 
 /** Query parameters that carry secrets (the webhook handshake's verify token, OAuth codes). */

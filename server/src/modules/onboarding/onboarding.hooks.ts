@@ -58,10 +58,11 @@ async function refreshOnAccountEvents(deps: JobDeps, commit: InboundCommit): Pro
     if (event.field !== 'phone_number_quality_update' && event.field !== 'account_update') continue;
     const v = event.value as { display_phone_number?: unknown; current_limit?: unknown; phone_number?: unknown };
     const display = String(v.display_phone_number ?? v.phone_number ?? '').replace(/\D/g, '');
-    let rows = await deps.db.select().from(phoneNumbers).where(eq(phoneNumbers.wabaId, event.wabaId));
-    if (display) rows = rows.filter((r) => r.displayPhoneNumber.replace(/\D/g, '') === display);
+    // Every number of the WABA is re-read (the limit is the business's, and a number added by hand
+    // may carry a display number other than Meta's); the announced limit is written at once on the one named.
+    const rows = await deps.db.select().from(phoneNumbers).where(eq(phoneNumbers.wabaId, event.wabaId));
     for (const row of rows) {
-      if (typeof v.current_limit === 'string') {
+      if (typeof v.current_limit === 'string' && row.displayPhoneNumber.replace(/\D/g, '') === display) {
         await deps.db.update(phoneNumbers).set({ messagingLimitTier: v.current_limit, metaCheckedAt: new Date() }).where(eq(phoneNumbers.id, row.id));
       }
       try {
