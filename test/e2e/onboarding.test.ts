@@ -64,14 +64,23 @@ async function runReaches(page: Page, state: string, timeout = 45_000): Promise<
   }
 }
 
-/** A customer who never wrote before writes to the number; resolves what the number answered them, at Meta. */
-async function customerWrites(phoneNumberId: string, text: string): Promise<string> {
+/**
+ * A customer who never wrote before writes to the number; resolves what the number answered them
+ * at Meta once the replies hold each of `expected` (a message can fire more than one rule, in any order).
+ */
+async function customerWrites(phoneNumberId: string, text: string, ...expected: string[]): Promise<string> {
   const customer = `55219${randomInt(10_000_000, 99_999_999)}`;
   await h.sim.sendInbound({ phoneNumberId, from: customer, name: 'Maria Souza', text } as Parameters<OutboundHarness['sim']['sendInbound']>[0]);
-  return eventually(async () => {
-    const replies = h.sim.messages({ phoneNumberId, to: customer });
-    return replies.length > 0 ? JSON.stringify(replies.map((m) => m.body)) : undefined;
-  }, 'the instance answers the customer', 20_000, 100);
+  let seen = '(nothing)';
+  try {
+    return await eventually(async () => {
+      const replies = h.sim.messages({ phoneNumberId, to: customer });
+      seen = JSON.stringify(replies.map((m) => m.body));
+      return expected.every((e) => seen.includes(e)) ? seen : undefined;
+    }, `the instance answers the customer with ${expected.map((e) => `"${e}"`).join(' and ')}`, 20_000, 100);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the customer received ${seen}`);
+  }
 }
 
 async function runIdOf(page: Page): Promise<string> {
@@ -126,7 +135,7 @@ describe('onboarding in the dashboard', () => {
     await runReaches(page, 'succeeded');
     expect(await page.getByTestId('api-key-secret').count()).toBe(0);
 
-    const reply = await customerWrites(number.id, 'Oi, boa noite!');
+    const reply = await customerWrites(number.id, 'Oi, boa noite!', 'Bem-vindo(a) ao Cantina da Vila');
     expect(reply).toContain('Bem-vindo(a) ao Cantina da Vila');
     expect(fields).toBe(2);
     expect(seconds).toBeLessThan(60);
@@ -172,7 +181,8 @@ describe('onboarding in the dashboard', () => {
     expect(await page.getByTestId('api-key-secret').textContent()).toMatch(/^whk_/);
 
     const { phoneNumberId } = await metaNumberOf(runId);
-    const reply = await customerWrites(phoneNumberId, 'Vocês entregam?');
+    // The welcome (first message) and the delivery rule, with the template's example area.
+    const reply = await customerWrites(phoneNumberId, 'Vocês entregam?', 'Padaria Pão Quente', 'Centro, Vila Madalena e Pinheiros');
     expect(reply).toContain('Padaria Pão Quente');
     expect(fields).toBe(4); // the two fields and the SMS code (typed twice here: once wrong on purpose)
     expect(seconds).toBeLessThan(60);
@@ -238,7 +248,7 @@ describe('onboarding in the dashboard', () => {
 
     const [row] = await h.server.core.database.sql`select id from onboarding_runs where kind = 'embedded_signup' and input->>'businessName' = 'Sorveteria Polar' order by created_at desc limit 1`;
     const { phoneNumberId } = await metaNumberOf(row.id);
-    const reply = await customerWrites(phoneNumberId, 'Oi! Qual o sabor do dia?');
+    const reply = await customerWrites(phoneNumberId, 'Oi! Qual o sabor do dia?', 'Sorveteria Polar');
     expect(reply).toContain('Sorveteria Polar');
     expect(fields).toBeLessThanOrEqual(2);
     expect(seconds).toBeLessThan(60);
@@ -359,7 +369,7 @@ describe('onboarding in the dashboard', () => {
     await runReaches(page, 'succeeded');
     const { seconds, typed: fields } = clock.report(' (the business name came with the link)');
     expect(await page.getByTestId('api-key-secret').textContent()).toMatch(/^whk_/);
-    const reply = await customerWrites(number.id, 'Tem horário hoje?');
+    const reply = await customerWrites(number.id, 'Tem horário hoje?', 'Barbearia Navalha');
     expect(reply).toContain('Barbearia Navalha');
     expect(fields).toBe(1);
     expect(seconds).toBeLessThan(60);
