@@ -70,6 +70,10 @@ describe('dashboard: configuration template gallery', () => {
     await restaurant.getByTestId('preview-reply').first().waitFor();
     expect(await page.getByTestId('template-card').locator('h2').allTextContents()).toEqual(expect.arrayContaining(['Restaurant', 'Clinic', 'Store']));
     expect(await page.getByTestId('template-card').locator('h2').allTextContents()).not.toContain('Restaurante');
+    // The store sends order status by a Meta template: its card says so.
+    const store = page.getByTestId('template-card').filter({ has: page.getByRole('heading', { name: 'Store', exact: true }) });
+    expect(await store.getByTestId('template-meta').textContent()).toContain('order_status');
+    expect(await restaurant.getByTestId('template-meta').count()).toBe(0);
     await screenshot(page, '40-gallery-en');
 
     // In Portuguese, searched: the restaurant's preview is the engine answering its samples with the examples.
@@ -120,6 +124,14 @@ describe('dashboard: configuration template gallery', () => {
     expect(replies.join('\n')).toMatch(/Entregamos em: Bela Vista e Liberdade\. Taxa de entrega: R\$\s6,50\./);
     expect(replies.join('\n')).toContain('Funcionamos dom, ter, qua, qui, sex, sáb 11:00–23:00.');
     await screenshot(page, '44-use-form-filled');
+
+    // Played at night, after the hours typed: the closed notice answers first.
+    await page.getByTestId('preview-moment').selectOption('weekday-night');
+    await eventually(async () => (await previewReplies(page)).some((text) => text.startsWith('Estamos fechados agora')), 'the preview at night', 15_000);
+    expect((await previewReplies(page)).find((text) => text.startsWith('Estamos fechados agora'))).toContain('Funcionamos dom, ter, qua, qui, sex, sáb 11:00–23:00');
+    await screenshot(page, '44b-use-form-at-night');
+    await page.getByTestId('preview-moment').selectOption('weekday-noon');
+    await eventually(async () => !(await previewReplies(page)).some((text) => text.startsWith('Estamos fechados agora')), 'the preview at noon', 15_000);
 
     // Applied to the client's instance.
     // The client has one number: its instance is the one chosen.

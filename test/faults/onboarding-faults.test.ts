@@ -91,8 +91,11 @@ describe('onboarding under faults', () => {
     /** Kills the worker advancing the run (once per step), and starts another for the next kill. */
     const killFor = (step: string, moment: string) => {
       if (!notYet.delete(step)) return;
+      // Mid-call, the worker last seen holding the run is killed at once (Meta holds the call 300 ms).
+      const seen = moment.endsWith('(mid-call)') && lastHolder && workers.includes(lastHolder) ? lastHolder : undefined;
+      if (seen) seen.child.kill('SIGKILL');
       kills = kills.then(async () => {
-        const holder = await eventually(() => holderOf(sql), `the worker running ${step}`, 3_000, 10).catch(() => undefined);
+        const holder = seen ?? await eventually(() => holderOf(sql), `the worker running ${step}`, 3_000, 10).catch(() => undefined);
         if (!holder) return; // the step ended before the kill could land
         await holder.kill('SIGKILL');
         workers.splice(workers.indexOf(holder), 1);
@@ -101,6 +104,15 @@ describe('onboarding under faults', () => {
         starting.push(startWorker());
       });
     };
+    // Who holds the run, kept fresh, so a kill at a call's arrival needs no lookup.
+    let lastHolder: RoleProcess | undefined;
+    let watching = true;
+    const watcher = (async () => {
+      while (watching) {
+        lastHolder = (await holderOf(sql).catch(() => undefined)) ?? lastHolder;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    })();
     // State-changing calls: killed as the request reaches Meta (which still carries it out).
     const onArrival = (entry: RequestLogEntry) => {
       const step = Object.keys(CALL_OF).find((name) => entry.method === 'POST' && entry.path.endsWith(CALL_OF[name]));
@@ -125,9 +137,11 @@ describe('onboarding under faults', () => {
       return ['succeeded', 'failed'].includes(r.state) && r;
     }, 'the run ends', 75_000, 100).finally(() => {
       clearInterval(poll);
+      watching = false;
       sim.off('arrival', onArrival as never);
     });
     await kills;
+    await watcher;
     const calls = stateChangingCalls(sim, { wabaId, phoneNumberId: done.metaPhoneNumberId });
     console.log(`onboarding fault test: ${killedAt.length} SIGKILLs, at ${killedAt.join(', ')}; run ${done.state}; steps ${done.steps.map((x) => `${x.name}:${x.state}×${x.attempts}`).join(' ')}; Meta calls ${JSON.stringify(calls)}`);
     expect(done.state).toBe('succeeded');

@@ -238,6 +238,29 @@ describe('tenant webhooks', () => {
     expect(request.body).toMatchObject({ type: 'campaign.finished', tenantId: s.tenant.id, data: { campaignId: sendCampaign.id, name: 'Aviso', state: 'completed', counts: { total: 1 } } });
   });
 
+  it('records onboarding.succeeded for the tenant an onboarding run made, once, whoever tells the hooks again', async () => {
+    const s = await makeSender(h);
+    const ep = await endpoint(s, ['onboarding.succeeded', 'onboarding.failed']);
+    // A run that finished but whose end was never told (its worker died after committing it): the
+    // onboarding sweep tells the hooks, and tenant webhooks deliver it.
+    const sql = h.server.core.database.sql;
+    const facts = { phoneNumberId: s.simNumber.id, wabaId: s.phoneNumber.wabaId };
+    const [run] = await sql`insert into onboarding_runs (kind, state, tenant_id, phone_number_row_id, instance_id, input, facts, finished_at)
+      values ('quick_setup', 'succeeded', ${s.tenant.id}, ${s.phoneNumber.id}, ${s.instance.id}, ${JSON.stringify({ businessName: 'Padaria Pão Quente', ruleTemplateId: null, templateVariables: {} })}::jsonb,
+              ${JSON.stringify(facts)}::jsonb, now() - interval '10 seconds') returning id`;
+    const [request] = await eventually(async () => receiver.at(ep.path).length > 0 && receiver.at(ep.path), 'onboarding.succeeded delivered', 15_000);
+    expect(request.body).toMatchObject({
+      type: 'onboarding.succeeded', tenantId: s.tenant.id,
+      data: { onboardingRunId: run.id, kind: 'quick_setup', businessName: 'Padaria Pão Quente', phoneNumberId: s.simNumber.id, wabaId: s.phoneNumber.wabaId, error: null },
+    });
+    await eventually(async () => (await sql`select notified_at from onboarding_runs where id = ${run.id}`)[0].notified_at !== null, 'the run marked notified');
+    // Told again (a retry of the notification after a crash): the same event, not a second one.
+    await sql`update onboarding_runs set notified_at = null where id = ${run.id}`;
+    await eventually(async () => (await sql`select notified_at from onboarding_runs where id = ${run.id}`)[0].notified_at !== null, 'the run notified again');
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(receiver.at(ep.path)).toHaveLength(1);
+  });
+
   it('keeps each tenant to its own endpoints and deliveries', async () => {
     const a = await makeSender(h);
     const b = await makeSender(h);

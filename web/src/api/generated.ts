@@ -800,7 +800,7 @@ export type RuleTemplatesQueryVariables = Exact<{
 }>;
 
 
-export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type RuleTemplatesQuery = { ruleTemplates: { totalCount: number, edges: Array<{ node: { config: unknown, id: string, name: string, description: string, locale: string, version: number, latestVersion: number, visibility: string, updatedAt: string, clonedFromId: string | null, variables: Array<{ name: string, type: string, label: string, help: string, required: boolean, default: unknown, example: unknown, options: unknown, country: string | null }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type RuleTemplateQueryVariables = Exact<{
   id: string;
@@ -2494,6 +2494,7 @@ export const RuleTemplatesDocument = new TypedDocumentString(`
     edges {
       node {
         ...RuleTemplateSummary
+        config
       }
     }
     pageInfo {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previewLines, type PreviewTurn } from './templatePreview';
+import { previewAt, previewLines, previewTimezone, type PreviewTurn } from './templatePreview';
 
 const turn = (over: Partial<PreviewTurn>): PreviewTurn => ({ from: 'customer', type: 'text', text: null, payload: null, ruleName: null, note: null, ...over });
 const buttons = { type: 'interactive', interactive: { type: 'button', body: { text: 'Olá Ana! Como podemos ajudar?' }, action: { buttons: [{ type: 'reply', reply: { id: 'menu', title: 'Ver cardápio' } }, { type: 'reply', reply: { id: 'hours', title: 'Horário' } }] } } };
@@ -45,5 +45,24 @@ describe('previewLines', () => {
     ]);
     expect(lines[1]).toMatchObject({ dir: 'system', note: 'Handed to a person: novo pedido · rule «Pedido»' });
     expect(lines[2]).toMatchObject({ dir: 'out', skipped: 'too many automated replies to this customer this hour', rule: 'Spam' });
+  });
+});
+
+describe('previewAt', () => {
+  const sunday = new Date('2026-12-06T18:00:00Z');
+  it('is the server\'s clock for now', () => {
+    expect(previewAt('now', 'America/Sao_Paulo', sunday)).toBeNull();
+  });
+
+  it('is the next such day, at that wall time in the template\'s timezone', () => {
+    expect(previewAt('weekday-noon', 'America/Sao_Paulo', sunday)).toBe('2026-12-09T15:00:00.000Z');
+    expect(previewAt('weekday-night', 'America/New_York', sunday)).toBe('2026-12-10T04:30:00.000Z');
+    expect(previewAt('sunday-noon', 'UTC', sunday)).toBe('2026-12-13T12:00:00.000Z');
+  });
+
+  it('runs in the template\'s timezone unless it is a field', () => {
+    expect(previewTimezone({ timezone: 'America/New_York' }, 'en')).toBe('America/New_York');
+    expect(previewTimezone({ timezone: '{{tz}}' }, 'pt-BR')).toBe('America/Sao_Paulo');
+    expect(previewTimezone({}, 'en')).toBe('UTC');
   });
 });

@@ -1,4 +1,5 @@
 import type { PreviewRuleTemplateQuery } from '../api/generated';
+import { zonedTimeToUtc } from './ruleForm';
 import { bubbleOf, skipReasonText, type Bubble } from './whatsappBubble';
 
 // A configuration template's preview (previewRuleTemplate: its sample messages played through the
@@ -74,4 +75,34 @@ export function previewLines(turns: PreviewTurn[], start: Date = new Date()): Ph
 function isListRow(turns: PreviewTurn[], id: string | null): boolean {
   if (!id) return false;
   return turns.some((t) => arr(obj(obj(obj(t.payload)?.interactive)?.action)?.sections).some((s) => arr(obj(s)?.rows).some((r) => obj(r)?.id === id)));
+}
+
+/** When the preview's conversation happens: business-hours rules answer differently at night. */
+export const PREVIEW_MOMENTS = [
+  { value: 'now', label: 'now' },
+  { value: 'weekday-noon', label: 'on a Wednesday at 12:00' },
+  { value: 'weekday-night', label: 'on a Wednesday at 23:30' },
+  { value: 'sunday-noon', label: 'on a Sunday at 12:00' },
+] as const;
+export type PreviewMoment = (typeof PREVIEW_MOMENTS)[number]['value'];
+
+/**
+ * The instant of a preview moment in the template's timezone (the next such day after `now`), as
+ * previewRuleTemplate's `at`; null for now (the server's clock).
+ */
+export function previewAt(moment: PreviewMoment, timeZone: string, now: Date = new Date()): string | null {
+  if (moment === 'now') return null;
+  const weekday = moment === 'sunday-noon' ? 0 : 3;
+  const time = moment === 'weekday-night' ? '23:30' : '12:00';
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  do day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() !== weekday);
+  return zonedTimeToUtc(`${day.toISOString().slice(0, 10)}T${time}`, timeZone)?.toISOString() ?? null;
+}
+
+/** The timezone a template's preview runs in: its own, unless that is a field, else its language's usual one. */
+export function previewTimezone(config: unknown, locale: string): string {
+  const tz = typeof config === 'object' && config !== null ? (config as { timezone?: unknown }).timezone : undefined;
+  if (typeof tz === 'string' && tz && !tz.includes('{{')) return tz;
+  return locale === 'pt-BR' ? 'America/Sao_Paulo' : 'UTC';
 }
