@@ -55,17 +55,32 @@ function stopwatch(path: string) {
 
 /** The run on the page reaches `state` (the live list, or the invite page's polling, shows it). */
 async function runReaches(page: Page, state: string, timeout = 45_000): Promise<void> {
-  await page.locator(`[data-testid=onboarding-run][data-state=${state}]`).waitFor({ timeout });
+  try {
+    await page.locator(`[data-testid=onboarding-run][data-state=${state}]`).waitFor({ timeout });
+  } catch (error) {
+    // Say where the page stopped: the run's state and each step's, as shown.
+    const shown = await page.locator('[data-testid=onboarding-run]').evaluate((el) => `${el.getAttribute('data-state')}: ${[...el.querySelectorAll('[data-testid=run-step]')].map((s) => `${s.getAttribute('data-step')}=${s.getAttribute('data-state')}`).join(' ')}`).catch(() => 'no run on the page');
+    throw new Error(`the run never showed ${state} (the page shows ${shown}): ${(error as Error).message}`);
+  }
 }
 
-/** A customer who never wrote before writes to the number; resolves what the number answered them, at Meta. */
-async function customerWrites(phoneNumberId: string, text: string): Promise<string> {
+/**
+ * A customer who never wrote before writes to the number; resolves what the number answered them
+ * at Meta once the replies hold each of `expected` (a message can fire more than one rule, in any order).
+ */
+async function customerWrites(phoneNumberId: string, text: string, ...expected: string[]): Promise<string> {
   const customer = `55219${randomInt(10_000_000, 99_999_999)}`;
   await h.sim.sendInbound({ phoneNumberId, from: customer, name: 'Maria Souza', text } as Parameters<OutboundHarness['sim']['sendInbound']>[0]);
-  return eventually(async () => {
-    const replies = h.sim.messages({ phoneNumberId, to: customer });
-    return replies.length > 0 ? JSON.stringify(replies.map((m) => m.body)) : undefined;
-  }, 'the instance answers the customer', 20_000, 100);
+  let seen = '(nothing)';
+  try {
+    return await eventually(async () => {
+      const replies = h.sim.messages({ phoneNumberId, to: customer });
+      seen = JSON.stringify(replies.map((m) => m.body));
+      return expected.every((e) => seen.includes(e)) ? seen : undefined;
+    }, `the instance answers the customer with ${expected.map((e) => `"${e}"`).join(' and ')}`, 20_000, 100);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the customer received ${seen}`);
+  }
 }
 
 async function runIdOf(page: Page): Promise<string> {
@@ -92,6 +107,10 @@ describe('onboarding in the dashboard', () => {
     await clock.type(page.getByTestId('ob-business'), 'Cantina da Vila');
     await clock.type(page.getByTestId('ob-phone'), typed);
     await page.getByTestId('ob-template-Restaurante').click();
+    // The template's values, prefilled from its examples (the business name comes from its field).
+    await page.getByTestId('ob-values').locator('summary').click();
+    expect(await page.getByTestId('ob-var-menu_url').inputValue()).toBe('https://example.com/cardapio');
+    await page.getByTestId('ob-values').scrollIntoViewIfNeeded();
     await screenshot(page, 'onboarding-a-1-form');
     await page.getByTestId('ob-start').click();
     const runId = await runIdOf(page);
@@ -116,7 +135,7 @@ describe('onboarding in the dashboard', () => {
     await runReaches(page, 'succeeded');
     expect(await page.getByTestId('api-key-secret').count()).toBe(0);
 
-    const reply = await customerWrites(number.id, 'Oi, boa noite!');
+    const reply = await customerWrites(number.id, 'Oi, boa noite!', 'Bem-vindo(a) ao Cantina da Vila');
     expect(reply).toContain('Bem-vindo(a) ao Cantina da Vila');
     expect(fields).toBe(2);
     expect(seconds).toBeLessThan(60);
@@ -162,7 +181,8 @@ describe('onboarding in the dashboard', () => {
     expect(await page.getByTestId('api-key-secret').textContent()).toMatch(/^whk_/);
 
     const { phoneNumberId } = await metaNumberOf(runId);
-    const reply = await customerWrites(phoneNumberId, 'Vocês entregam?');
+    // The welcome (first message) and the delivery rule, with the template's example area.
+    const reply = await customerWrites(phoneNumberId, 'Vocês entregam?', 'Padaria Pão Quente', 'Centro, Vila Madalena e Pinheiros');
     expect(reply).toContain('Padaria Pão Quente');
     expect(fields).toBe(4); // the two fields and the SMS code (typed twice here: once wrong on purpose)
     expect(seconds).toBeLessThan(60);
@@ -205,10 +225,11 @@ describe('onboarding in the dashboard', () => {
     await page.getByTestId('connect-whatsapp').click();
     let popup = await popupOpened;
     await popup.locator('#cancel').waitFor();
+    await popup.locator('select[name=current_step]').selectOption('WABA_PHONE_SELECTION');
     await screenshot(popup, 'onboarding-c-3-popup');
     await popup.locator('#cancel').click();
     await page.getByTestId('signup-notice').waitFor();
-    expect(await page.getByTestId('signup-notice').textContent()).toContain('at “phone number setup”');
+    expect(await page.getByTestId('signup-notice').textContent()).toContain('at “waba phone selection”');
     await screenshot(page, 'onboarding-c-4-cancelled');
 
     // Then it creates a new WhatsApp Business account with a new number, and finishes.
@@ -227,13 +248,17 @@ describe('onboarding in the dashboard', () => {
 
     const [row] = await h.server.core.database.sql`select id from onboarding_runs where kind = 'embedded_signup' and input->>'businessName' = 'Sorveteria Polar' order by created_at desc limit 1`;
     const { phoneNumberId } = await metaNumberOf(row.id);
-    const reply = await customerWrites(phoneNumberId, 'Oi! Qual o sabor do dia?');
+    const reply = await customerWrites(phoneNumberId, 'Oi! Qual o sabor do dia?', 'Sorveteria Polar');
     expect(reply).toContain('Sorveteria Polar');
     expect(fields).toBeLessThanOrEqual(2);
     expect(seconds).toBeLessThan(60);
 
+    // The client's way in: its key signs it in to its own dashboard.
+    await page.getByTestId('open-dashboard').click();
+    await page.waitForURL(/\/live$/);
+    expect(await page.getByTestId('viewer-name').textContent()).toBe('Sorveteria Polar');
     // The link worked once: opened again, it shows the run, not a new start.
-    await page.reload();
+    await page.goto(link);
     await runReaches(page, 'succeeded');
     expect(await page.getByTestId('connect-whatsapp').count()).toBe(0);
     await closeContext(context);
@@ -320,6 +345,48 @@ describe('onboarding in the dashboard', () => {
     expect(await page.locator('[data-check=token] [data-testid=check-fix]').textContent()).toMatch(/Connect WhatsApp/);
     expect(await page.getByTestId('doctor-fixed').count()).toBe(0); // the last fix's notice spoke of the checks before
     await screenshot(page, 'onboarding-e-3-doctor-expired-token');
+    await closeContext(context);
+  }, 120_000);
+
+  it('(f) a client opens an invite link the operator prefilled and types only its number; then its own key shows it its run, which it watches but does not steer', async () => {
+    const { typed, digits } = brazilianNumber();
+    const waba = h.sim.createWaba({ name: 'Barbearia', subscribed: true });
+    const number = h.sim.createNumber({ wabaId: waba.id, displayPhoneNumber: digits, verifiedName: 'Barbearia Navalha', registered: false });
+    const [template] = await h.server.core.database.sql`select id from rule_templates where name = 'Restaurante' and locale = 'pt-BR' order by created_at limit 1`;
+    const invite = (await gqlOk(h.server.url, h.server.operatorKey, `mutation($input: CreateOnboardingInviteInput) { createOnboardingInvite(input: $input) { token } }`, {
+      input: { businessName: 'Barbearia Navalha', ruleTemplateId: template.id, templateVariables: { menu_url: 'https://example.com/cortes', opening_hours: { days: [{ day: 2, open: '09:00', close: '19:00' }] }, delivery_area: 'Centro', delivery_fee: { amount: 0, currency: 'BRL' } } },
+    })).createOnboardingInvite as { token: string };
+
+    const context = await newContext(browser);
+    const page = await context.newPage();
+    const clock = stopwatch('(f) invite link + the number');
+    await page.goto(`${h.server.url}/onboard/${invite.token}`);
+    await page.getByTestId('mode-number').click();
+    expect(await page.getByTestId('invite-business-name').inputValue()).toBe('Barbearia Navalha'); // the operator's, not typed
+    await clock.type(page.getByTestId('invite-phone'), typed);
+    await screenshot(page, 'onboarding-f-1-invite-number');
+    await page.getByTestId('invite-start').click();
+    await runReaches(page, 'succeeded');
+    const { seconds, typed: fields } = clock.report(' (the business name came with the link)');
+    expect(await page.getByTestId('api-key-secret').textContent()).toMatch(/^whk_/);
+    const reply = await customerWrites(number.id, 'Tem horário hoje?', 'Barbearia Navalha');
+    expect(reply).toContain('Barbearia Navalha');
+    expect(fields).toBe(1);
+    expect(seconds).toBeLessThan(60);
+
+    // Signed in with its key, the client sees its run: no Retry, no Cancel (the operator steers).
+    await page.getByTestId('open-dashboard').click();
+    await page.waitForURL(/\/live$/);
+    await page.goto(`${h.server.url}/onboarding`);
+    await page.getByTestId('run-row').first().waitFor();
+    expect(await page.getByTestId('run-row').count()).toBe(1);
+    expect(await page.getByTestId('run-row').textContent()).toContain('Barbearia Navalha');
+    expect(await page.getByTestId('row-retry').count() + await page.getByTestId('row-cancel').count() + await page.getByTestId('add-client').count()).toBe(0);
+    await page.getByTestId('run-row').getByRole('link', { name: 'Details' }).click();
+    await runReaches(page, 'succeeded');
+    expect(await page.getByTestId('cancel-run').count() + await page.getByTestId('add-another').count()).toBe(0);
+    expect(await page.getByTestId('api-key-secret').count()).toBe(0); // shown once, on the invite page
+    await screenshot(page, 'onboarding-f-2-tenant-run');
     await closeContext(context);
   }, 120_000);
 });

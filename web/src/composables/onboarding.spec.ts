@@ -88,8 +88,11 @@ describe('quick setup form', () => {
   it('previews a prefilled value in one line', () => {
     expect(previewValue({ amount: 7.9, currency: 'BRL' })).toBe('BRL 7.90');
     expect(previewValue(['a', 'b'])).toBe('a, b');
-    expect(previewValue({ mon: [['09:00', '18:00']] })).toBe('{"mon":[["09:00","18:00"]]}');
+    expect(previewValue({ mon: [['09:00', '18:00']] })).toBe('{"mon":[["09:00","18:00"]]}'); // a shape it does not know: as JSON
     expect(previewValue(null)).toBe('—');
+    expect(previewValue({ days: [0, 2, 3, 4, 5, 6].map((day) => ({ day, open: '11:30', close: '23:00' })) })).toBe('Tue–Sun 11:30–23:00');
+    expect(previewValue({ days: [...[1, 2, 3, 4, 5].map((day) => ({ day, open: '09:00', close: '18:00' })), { day: 6, open: '09:00', close: '13:00' }] })).toBe('Mon–Fri 09:00–18:00; Sat 09:00–13:00');
+    expect(previewValue({ days: [{ day: 1, open: '08:00', close: '12:00' }, { day: 3, open: '08:00', close: '12:00' }] })).toBe('Mon, Wed 08:00–12:00');
   });
 
   it("lists the templates in the country's language first", () => {

@@ -148,8 +148,35 @@ export function previewValue(value: unknown): string {
   if (Array.isArray(value)) return value.map(previewValue).join(', ');
   const record = value as Record<string, unknown>;
   if (typeof record.amount === 'number' && typeof record.currency === 'string') return `${record.currency} ${record.amount.toFixed(2)}`;
+  if (Array.isArray(record.days)) return weeklyHours(record.days as { day: number; open: string; close: string }[]);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+const DAY_NAMES = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** A weekly_hours value ({ days: [{ day: 0–6 from Sunday, open, close }] }): "Mon–Fri 09:00–18:00, Sat 09:00–13:00". */
+export function weeklyHours(days: readonly { day: number; open: string; close: string }[]): string {
+  if (!days.length) return 'closed every day';
+  const byHours = new Map<string, number[]>();
+  for (const d of [...days].sort((a, b) => ((a.day + 6) % 7) - ((b.day + 6) % 7))) {
+    const key = `${d.open}–${d.close}`;
+    byHours.set(key, [...(byHours.get(key) ?? []), d.day]);
+  }
+  // Runs of consecutive days (Monday first) read as "Mon–Fri".
+  const spans = (list: number[]) => {
+    const order = list.map((d) => (d + 6) % 7);
+    const parts: string[] = [];
+    for (let i = 0; i < order.length; i++) {
+      let j = i;
+      while (j + 1 < order.length && order[j + 1] === order[j] + 1) j++;
+      const name = (n: number) => DAY_NAMES[(n + 1) % 7];
+      parts.push(j - i >= 2 ? `${name(order[i])}–${name(order[j])}` : order.slice(i, j + 1).map(name).join(', '));
+      i = j;
+    }
+    return parts.join(', ');
+  };
+  return [...byHours].map(([hours, list]) => `${spans(list)} ${hours}`).join('; ');
 }
 
 /** Templates in the language of the country first (pt-BR for Brazil and Portugal), then the rest. */

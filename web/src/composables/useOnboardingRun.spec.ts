@@ -46,6 +46,21 @@ describe('useOnboardingRun', () => {
     expect(pushes).toHaveLength(0);
   });
 
+  it('reads the run again every 3 s while live, so a push missed while the socket connected is caught up, and stops once it ends', async () => {
+    const server = { run: makeRun('running', 1) };
+    const { source, calls } = fakeSource(server);
+    const follow = useOnboardingRun({ mode: 'live' }, source);
+    await follow.follow(RUN_ID);
+    server.run = makeRun('failed', 2); // published before the subscription was registered: never pushed
+    await vi.advanceTimersByTimeAsync(2999);
+    expect(follow.run.value?.state).toBe('running');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(follow.run.value?.state).toBe('failed');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls.read).toBe(2);
+    follow.stop();
+  });
+
   it("ignores another run's update", async () => {
     const { source, pushes } = fakeSource({ run: makeRun('running', 1) });
     const follow = useOnboardingRun({ mode: 'live' }, source);

@@ -8,8 +8,10 @@ import { isFinished, isNewer, type OnboardingRun } from './onboarding';
 import { useSubmit } from './useSubmit';
 
 // One onboarding run on screen, kept current: the operator's pages follow it live
-// (onboardingProgress over the websocket, then one read, so nothing in between is missed); an
-// invite's page has no key for a socket and reads it every second until the run ends.
+// (onboardingProgress over the websocket, then one read); an invite's page has no key for a
+// socket and reads it every second until the run ends. graphql-ws does not say when the server
+// has registered a subscription, so a step that moves while the socket is still connecting would
+// be missed: live pages also read the run every few seconds until it ends.
 // Once the run has made its tenant, the tenant's API key secret is read, once: the server gives
 // it to the first read only, so it is asked for on its own and kept here.
 
@@ -32,7 +34,7 @@ const realSource: RunSource = {
 };
 
 export interface FollowOptions {
-  /** 'live': the subscription (operator); 'poll': read every `pollMs` (an invite link). */
+  /** 'live': the subscription (operator), and a read every `pollMs` (3 s) as a safety net; 'poll': a read every `pollMs` (1 s; an invite link). */
   mode: 'live' | 'poll';
   /** The invite link's token, sent instead of the stored key. */
   key?: string;
@@ -71,14 +73,15 @@ export function useOnboardingRun(options: FollowOptions, source: RunSource = rea
     }
   }
 
+  const pollMs = options.pollMs ?? (options.mode === 'live' ? 3000 : 1000);
   function schedulePoll(): void {
-    if (options.mode !== 'poll' || !runId) return;
+    if (!runId || timer) return;
     timer = source.setTimer(async () => {
       timer = null;
       await refresh();
       if (run.value && isFinished(run.value.state)) return;
       schedulePoll();
-    }, options.pollMs ?? 1000);
+    }, pollMs);
   }
 
   /** Follows the run `id` (stops following any other), starting with what the caller already has. */
@@ -98,7 +101,7 @@ export function useOnboardingRun(options: FollowOptions, source: RunSource = rea
   /** A mutation answered the run (submit code, retry, cancel): show it, and keep polling if it moves again. */
   function replace(updated: OnboardingRun): void {
     take(updated, true);
-    if (options.mode === 'poll' && !timer && !isFinished(updated.state)) schedulePoll();
+    if (!isFinished(updated.state)) schedulePoll();
   }
 
   function stop(): void {
