@@ -169,7 +169,7 @@ export class PhoneNumberDoctor {
     } catch (error) {
       if (!isMetaApiError(error)) throw error;
       const { error: e } = classifyStepFailure(action === 'subscribe' ? 'subscribe_app' : action, error);
-      throw new MetaRequestError(`${action}: Meta answered (#${error.code}) ${error.message}. Fix: ${e.fix}`, { metaCode: error.code, fix: e.fix });
+      throw new MetaRequestError(`${action}: Meta answered (#${error.code}) ${error.message.replace(/\.$/, '')}. Fix: ${e.fix}`, { metaCode: error.code, fix: e.fix });
     }
     return this.diagnose(viewer, number.id);
   }

@@ -139,7 +139,7 @@ export class OnboardingService {
       const { error: stepError } = classifyStepFailure('verify_code', error);
       await this.db.update(onboardingSteps).set({ request, answer: error.toJSON(), error: stepError }).where(eq(onboardingSteps.id, step.id));
       publishProgress(this.deps, run);
-      throw new MetaRequestError(`verify_code: ${stepError.message}. Fix: ${stepError.fix}`, { step: 'verify_code', metaCode: error.code, fix: stepError.fix, field: 'code' });
+      throw new MetaRequestError(`verify_code: ${stepError.message.replace(/\.$/, '')}. Fix: ${stepError.fix}`, { step: 'verify_code', metaCode: error.code, fix: stepError.fix, field: 'code' });
     }
     return this.resume(run, 'waiting_for_code');
   }
