@@ -41,7 +41,8 @@ export function signupPage(core: SimulatorCore, query: Record<string, string>): 
 }
 
 /** Screens of Embedded Signup a client can leave on; CANCEL reports the one (Meta's `current_step`). */
-export const CANCEL_STEPS = ['BUSINESS_ACCOUNT_SELECTION', 'WABA_PHONE_SELECTION', 'PHONE_NUMBER_ADDITION', 'PHONE_NUMBER_VERIFICATION'] as const;
+// PHONE_NUMBER_SETUP first: the popup's one screen (choose an account and a number), the default.
+export const CANCEL_STEPS = ['PHONE_NUMBER_SETUP', 'BUSINESS_ACCOUNT_SELECTION', 'WABA_PHONE_SELECTION', 'PHONE_NUMBER_ADDITION', 'PHONE_NUMBER_VERIFICATION'] as const;
 
 export type SignupResult =
   | { kind: 'redirect'; location: string; result: SignupIds }
