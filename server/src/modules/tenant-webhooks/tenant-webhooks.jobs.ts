@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Env } from '../../config/env.js';
-import type { Database } from '../../db/client.js';
+import { pipelinedTransaction, type Database } from '../../db/client.js';
 import { decryptSecret, type EncryptedSecret } from '../../lib/secrets.js';
 import type { JobDefinition, JobDeps, SweepDefinition } from '../../queue/job-types.js';
 import { JobName } from '../../queue/names.js';
@@ -47,6 +47,17 @@ export async function enqueueDeliveries(queue: Queue, deliveries: (RecordedDeliv
   await queue.addBulk(deliveries.map((d) => jobOf({ ...d, attempts: d.attempts ?? 0 })));
 }
 
+/**
+ * A delivery's own bookkeeping (its claim, its outcome) commits without waiting for the WAL flush:
+ * two commits a delivery would otherwise each wait on the disk. Safe because losing the last
+ * moments of it in a Postgres crash only repeats work: a lost claim is claimed again, a lost
+ * outcome sends the event again (at least once; the receiver dedups on X-Wabahub-Delivery). The
+ * outbox rows themselves are written by their cause's transaction, durably.
+ */
+function bookkeeping<T extends Record<string, unknown>>(db: Database, statement: SQL): Promise<T[]> {
+  return pipelinedTransaction<T>(db, [sql`set local synchronous_commit = off`, statement]);
+}
+
 type Claimed = {
   id: string; tenant_id: string; endpoint_id: string; attempts: number; created_at: string; lane: string | null; event_type: string; event_id: string;
   payload: Record<string, unknown>; url: string; secret: EncryptedSecret; previous_secret: EncryptedSecret | null; previous_secret_expires_at: string | null;
@@ -59,7 +70,7 @@ export async function attemptDelivery(deps: JobDeps, deliveryId: string): Promis
   const { db, env } = deps;
   // The claim outlives the longest attempt, so only a dead worker's claim lapses.
   const lockMs = env.WEBHOOK_TIMEOUT_MS + 5_000;
-  const [claimed] = await db.execute<Claimed>(sql`
+  const [claimed] = await bookkeeping<Claimed>(db, sql`
     update webhook_deliveries d set status = 'delivering', attempts = d.attempts + 1, locked_until = now() + ${lockMs} * interval '1 millisecond', updated_at = now()
     from webhook_endpoints e, tenant_webhook_events ev
     where d.id = ${deliveryId} and e.id = d.endpoint_id and ev.id = d.event_id
@@ -92,7 +103,7 @@ export async function attemptDelivery(deps: JobDeps, deliveryId: string): Promis
   const delayMs = verdict.outcome === 'retry' ? verdict.delayMs : 0;
   const succeeded = verdict.outcome === 'succeeded';
   const final = verdict.outcome !== 'retry';
-  const [outcome] = await db.execute<{ disabled_reason: string | null; next_id: string | null; next_tenant_id: string | null; next_attempts: number | null; next_wait_ms: number | null }>(sql`
+  const [outcome] = await bookkeeping<{ disabled_reason: string | null; next_id: string | null; next_tenant_id: string | null; next_attempts: number | null; next_wait_ms: number | null }>(db, sql`
     with attempt as (
       insert into webhook_delivery_attempts (tenant_id, delivery_id, attempt, outcome, status_code, error, response_excerpt, latency_ms)
       values (${claimed.tenant_id}, ${claimed.id}, ${claimed.attempts}, ${verdict.outcome}, ${statusCode}, ${error}, ${excerpt}, ${result.latencyMs})
