@@ -21,9 +21,17 @@ export const tenantWebhooksHook: InboundHook = {
   name: 'tenant-webhooks: outbox',
   afterCommit: async (deps, commit) => {
     const { db } = deps;
+    // Most traffic is of tenants without webhooks: one small lookup, and nothing built for them.
+    const tenantIds = [...new Set([...commit.messages, ...commit.statuses, ...commit.templateStatuses, ...commit.accountEvents].map((item) => item.tenantId).filter((t): t is string => t !== null))];
+    if (tenantIds.length === 0) return;
+    const subscribed = await db.execute<{ tenant_id: string; type: string }>(sql`
+      select distinct tenant_id, unnest(events) as type from webhook_endpoints where enabled and tenant_id = any(${pgArray(tenantIds)}::uuid[])`);
+    const wants = new Set([...subscribed].map((r) => `${r.tenant_id} ${r.type}`));
+    if (wants.size === 0) return;
+    const wanted = (tenantId: string, ...types: string[]) => types.some((type) => wants.has(`${tenantId} ${type}`));
     const events: NewTenantWebhookEvent[] = [];
 
-    for (const m of commit.messages) {
+    for (const m of commit.messages.filter((m) => wanted(m.tenantId, 'message.received'))) {
       events.push({
         tenantId: m.tenantId, instanceId: m.instanceId, type: 'message.received', sourceKey: `message.received:${m.id}`, lane: m.contactId,
         data: {
@@ -33,7 +41,7 @@ export const tenantWebhooksHook: InboundHook = {
       });
     }
 
-    const ours = commit.statuses.filter((s) => s.messageId !== null);
+    const ours = commit.statuses.filter((s) => s.messageId !== null && wanted(s.tenantId, 'message.status', 'message.failed'));
     if (ours.length > 0) {
       const rows = await db.execute<StatusMessage>(sql`select id, contact_id, instance_id, direction from messages where id = any(${pgArray(ours.map((s) => s.messageId!))}::uuid[])`);
       const byId = new Map([...rows].map((r) => [r.id, r]));
@@ -51,7 +59,7 @@ export const tenantWebhooksHook: InboundHook = {
     }
 
     for (const t of commit.templateStatuses) {
-      if (!t.tenantId) continue;
+      if (!t.tenantId || !wanted(t.tenantId, 'template.status')) continue;
       events.push({
         tenantId: t.tenantId, instanceId: null, type: 'template.status', sourceKey: `template.status:${t.webhookEventId}:${t.wabaId}:${t.name}:${t.language}:${t.event}`, lane: null,
         data: { wabaId: t.wabaId, name: t.name, language: t.language, status: t.event, reason: t.reason, metaTemplateId: t.metaTemplateId },
@@ -59,7 +67,7 @@ export const tenantWebhooksHook: InboundHook = {
     }
 
     for (const a of commit.accountEvents) {
-      if (!a.tenantId || a.field !== PHONE_NUMBER_QUALITY_FIELD) continue;
+      if (!a.tenantId || a.field !== PHONE_NUMBER_QUALITY_FIELD || !wanted(a.tenantId, 'number.quality')) continue;
       const v = a.value;
       events.push({
         tenantId: a.tenantId, instanceId: null, type: 'number.quality', sourceKey: `number.quality:${a.webhookEventId}:${a.changeRef}`, lane: null,
@@ -67,7 +75,7 @@ export const tenantWebhooksHook: InboundHook = {
       });
     }
 
-    const withInstance = commit.messages.filter((m) => m.instanceId !== null);
+    const withInstance = commit.messages.filter((m) => m.instanceId !== null && wanted(m.tenantId, 'rule.fired', 'handoff.started'));
     if (withInstance.length > 0) {
       const runs = await db.execute<DoneRun>(sql`
         select r.id, r.tenant_id, r.instance_id, r.rule_id, r.rule_name, r.message_id, r.contact_id, c.wa_id, r.matched, r.actions, r.created_at, c.handoff_note as note
