@@ -277,7 +277,9 @@ const verifyFirstMessage: StepFn = async (ctx) => {
   const [first] = await deps.db.select({ id: messages.id, at: messages.createdAt }).from(messages)
     .where(and(eq(messages.phoneNumberId, run.phoneNumberRowId!), eq(messages.direction, 'inbound'))).limit(1);
   if (first) return { state: 'succeeded', answer: { messageId: first.id } };
-  if (deps.env.NODE_ENV !== 'production' && !ctx.interrupted) await askSimulatorForMessage(deps, ctx.facts.phoneNumberId!);
+  // An attempt cut off mid-way may not have asked yet: asking again (development only) costs at
+  // most one more simulated customer message, where not asking could leave the run waiting forever.
+  if (deps.env.NODE_ENV !== 'production') await askSimulatorForMessage(deps, ctx.facts.phoneNumberId!);
   // The inbound hook (onboarding.hooks.ts) finishes the step when the first message is stored.
   return { state: 'waiting', answer: { note: 'waiting for the first customer message to reach the instance' } };
 };
