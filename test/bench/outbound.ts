@@ -39,7 +39,7 @@ const { makeInstance, makeTenant, uniqueMetaId } = await import('../factories/in
 
 await globalSetup();
 const sim = await startSimulator({ port: 0, quiet: true, pairRateWindowMs: 0, statusDelaysMs: { read: null } });
-const env = testEnv({ META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, ...(CONCURRENCY ? { OUTBOUND_CONCURRENCY: CONCURRENCY } : {}) });
+const env = testEnv({ WABAHUB_QUEUE_PREFIX: PREFIX, META_GRAPH_URL: `${sim.url}/v21.0`, META_APP_ID: DEMO.appId, META_APP_SECRET: DEMO.appSecret, META_SYSTEM_TOKEN: DEMO.systemToken, ...(CONCURRENCY ? { OUTBOUND_CONCURRENCY: CONCURRENCY } : {}) });
 const core = await createCore(env);
 const services = core.services;
 const sql = core.database.sql;
