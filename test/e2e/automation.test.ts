@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { OPERATOR } from '../../server/src/modules/auth/auth.viewer.js';
 import { emptyActivity, publishActivity } from '../../server/src/modules/activity/activity.publisher.js';
-import { makeSender, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
+import { makeSender, repliesAtMeta, startOutboundHarness, type OutboundHarness } from '../setup/outbound.js';
 import { eventually } from '../setup/webhooks.js';
 import { uniqueE164 } from '../factories/index.js';
 import { join } from 'node:path';
@@ -25,14 +25,8 @@ afterAll(async () => {
 }, 150_000);
 
 type Sender = Awaited<ReturnType<typeof makeSender>>;
+const atMeta = (s: Sender, customer: string) => repliesAtMeta(h, s, customer);
 
-/** What Meta (the simulator) accepted from the number to this customer, oldest first, as the customer reads it. */
-function atMeta(s: Sender, customer: string): string[] {
-  return h.sim.messages({ phoneNumberId: s.simNumber.id, to: customer }).sort((a, b) => a.acceptedAt - b.acceptedAt).map((m) => {
-    const body = m.body as { text?: { body: string }; template?: { name: string } };
-    return body.text?.body ?? `template:${body.template?.name}`;
-  });
-}
 
 /**
  * graphql-ws says nothing when the server has registered a subscription, so before a customer

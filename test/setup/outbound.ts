@@ -121,3 +121,11 @@ export async function waitForStatus(h: OutboundHarness, id: string, statuses: st
 export function spawnWorkerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<RoleProcess> {
   return spawnRole('worker', env, timeoutMs);
 }
+
+/** What Meta (the simulator) accepted from a sender's number to this customer, oldest first, as the customer reads it. */
+export function repliesAtMeta(h: OutboundHarness, s: { simNumber: { id: string } }, customer: string): string[] {
+  return h.sim.messages({ phoneNumberId: s.simNumber.id, to: customer }).sort((a, b) => a.acceptedAt - b.acceptedAt).map((m) => {
+    const body = m.body as { text?: { body: string }; interactive?: { body?: { text?: string } }; template?: { name: string } };
+    return body.text?.body ?? body.interactive?.body?.text ?? `template:${body.template?.name}`;
+  });
+}
